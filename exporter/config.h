@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Settings from the command line that collectors and the server read. One
+ * instance lives for the whole run; collectors only read it.
+ */
+#ifndef NSE_CONFIG_H
+#define NSE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_MAX_NETNS_DIRS 16
+#define CONFIG_MAX_LISTEN 8
+
+struct config {
+	/* root of the proc file system the namespace collectors read */
+	const char *procfs;
+	/*
+	 * Directories whose entries name network namespaces, in order of
+	 * preference: /run/netns first, then each --collector.netns.dir.
+	 */
+	const char *netns_dirs[CONFIG_MAX_NETNS_DIRS];
+	size_t n_netns_dirs;
+	/* worker threads that enter network namespaces; 0 = one per CPU */
+	unsigned netns_workers;
+
+	const char *listen[CONFIG_MAX_LISTEN];
+	size_t n_listen;
+	const char *telemetry_path;
+	/* seconds kept back from the scraper's timeout for writing the page */
+	double timeout_offset;
+};
+
+#endif

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The logger: logfmt and JSON quoting, level filtering. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "log.h"
+
+static char *captured;
+static size_t captured_len;
+static FILE *capture;
+
+static int capture_setup(void **state)
+{
+	(void)state;
+	capture = open_memstream(&captured, &captured_len);
+	if (!capture)
+		return -1;
+	log_set_stream(capture);
+	return 0;
+}
+
+static int capture_teardown(void **state)
+{
+	(void)state;
+	log_set_stream(NULL);
+	fclose(capture);
+	free(captured);
+	captured = NULL;
+	log_setup(LOG_LEVEL_INFO, LOG_FORMAT_LOGFMT);
+	return 0;
+}
+
+/* The captured text after its "ts=..." field. */
+static const char *after_timestamp(void)
+{
+	const char *space;
+
+	fflush(capture);
+	space = strchr(captured, ' ');
+	assert_non_null(space);
+	return space + 1;
+}
+
+static void logfmt_quotes_values_that_need_it(void **state)
+{
+	(void)state;
+	log_setup(LOG_LEVEL_INFO, LOG_FORMAT_LOGFMT);
+	log_warn("cannot enter network namespace", "netns", "blue", "path",
+		 "/run/netns/a b", "err", "say \"no\"\n", NULL);
+	assert_string_equal(after_timestamp(),
+			    "level=warn msg=\"cannot enter network namespace\" netns=blue path=\"/run/netns/a b\" err=\"say \\\"no\\\"\\n\"\n");
+}
+
+static void level_below_minimum_writes_nothing(void **state)
+{
+	(void)state;
+	log_setup(LOG_LEVEL_WARN, LOG_FORMAT_LOGFMT);
+	log_info("quiet", NULL);
+	log_debug("quieter", NULL);
+	fflush(capture);
+	assert_int_equal(captured_len, 0);
+	log_error("loud", NULL);
+	assert_string_equal(after_timestamp(), "level=error msg=loud\n");
+}
+
+static void json_lines_are_objects(void **state)
+{
+	(void)state;
+	log_setup(LOG_LEVEL_DEBUG, LOG_FORMAT_JSON);
+	log_debug("scrape done", "collector", "netns", "empty", NULL, NULL);
+	fflush(capture);
+	assert_true(captured[0] == '{');
+	assert_non_null(strstr(captured, "\"level\":\"debug\",\"msg\":\"scrape done\",\"collector\":\"netns\",\"empty\":\"\"}\n"));
+}
+
+static void level_and_format_names_parse(void **state)
+{
+	enum log_level level;
+	enum log_format format;
+
+	(void)state;
+	assert_int_equal(log_level_parse("warn", &level), 0);
+	assert_int_equal(level, LOG_LEVEL_WARN);
+	assert_int_equal(log_level_parse("verbose", &level), -EINVAL);
+	assert_int_equal(log_format_parse("json", &format), 0);
+	assert_int_equal(format, LOG_FORMAT_JSON);
+	assert_int_equal(log_format_parse("xml", &format), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(logfmt_quotes_values_that_need_it, capture_setup, capture_teardown),
+		cmocka_unit_test_setup_teardown(level_below_minimum_writes_nothing, capture_setup, capture_teardown),
+		cmocka_unit_test_setup_teardown(json_lines_are_objects, capture_setup, capture_teardown),
+		cmocka_unit_test_setup_teardown(level_and_format_names_parse, capture_setup, capture_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
