@@ -89,6 +89,13 @@ const struct ns_entry *ns_scan_find(const struct ns_scan *scan,
 				    enum ns_type type, uint64_t inode);
 
 /*
+ * The entries of one type (a slice of scan->entries, sorted by inode);
+ * *count is set to their number, which may be 0.
+ */
+const struct ns_entry *ns_scan_type_entries(const struct ns_scan *scan,
+					    enum ns_type type, size_t *count);
+
+/*
  * The scan of this scrape, made on the first call and shared by later
  * ones. Returns NULL with the error in scrape->ns_scan_err on failure.
  */
