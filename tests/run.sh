@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 deps=(build-essential cmake pkg-config git libmicrohttpd-dev libmnl-dev
       zlib1g-dev libcmocka-dev iproute2 iputils-ping procps curl jq python3
       ca-certificates
+      # admin API: web configuration (YAML), bcrypt, TLS, a test CA
+      libyaml-dev libcrypt-dev libgnutls28-dev openssl
       prometheus)
 if [ "$(id -u)" = 0 ] && [ -z "${NSE_SKIP_APT:-}" ]; then
 	export DEBIAN_FRONTEND=noninteractive

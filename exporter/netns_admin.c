@@ -1,0 +1,717 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * `ip netns add/attach/delete/list` as library calls, step for step what
+ * iproute2 6.1 does (checked with strace), with two differences that only
+ * make failures cleaner: a failed create removes its empty file, and the new
+ * namespace is made on a short-lived thread, so no serving thread ever
+ * leaves the exporter's network namespace.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/magic.h>
+#include <linux/net_namespace.h>
+#include <linux/rtnetlink.h>
+
+#include "json.h"
+#include "log.h"
+#include "netns_admin.h"
+
+#ifndef NSFS_MAGIC
+#define NSFS_MAGIC 0x6e736673
+#endif
+
+static void fail_set(struct netns_admin_failure *fail,
+		     enum netns_admin_step step, int err, const char *reason)
+{
+	if (fail) {
+		fail->step = step;
+		fail->err = err;
+		fail->reason = reason;
+	}
+}
+
+static bool is_dot_or_dotdot(const char *name)
+{
+	return !strcmp(name, ".") || !strcmp(name, "..");
+}
+
+int netns_admin_name_check_create(const char *name, const char **reason)
+{
+	size_t len = strlen(name), i;
+
+	if (!len) {
+		*reason = "the name is empty";
+		return -EINVAL;
+	}
+	if (len > NETNS_ADMIN_NAME_MAX) {
+		*reason = "the name is longer than 64 characters";
+		return -ENAMETOOLONG;
+	}
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-')) {
+			*reason =
+				"the name may only hold A-Z, a-z, 0-9, '.', '_' and '-'";
+			return -EINVAL;
+		}
+	}
+	if (is_dot_or_dotdot(name)) {
+		*reason = "the name may not be . or ..";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* iproute2's own rule (invalid_name() in ip/ipnetns.c). */
+int netns_admin_name_check_any(const char *name, const char **reason)
+{
+	size_t len = strlen(name);
+
+	if (!len) {
+		*reason = "the name is empty";
+		return -EINVAL;
+	}
+	if (len > NAME_MAX) {
+		*reason = "the name is longer than 255 bytes";
+		return -ENAMETOOLONG;
+	}
+	if (strchr(name, '/')) {
+		*reason = "the name may not contain '/'";
+		return -EINVAL;
+	}
+	if (is_dot_or_dotdot(name)) {
+		*reason = "the name may not be . or ..";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int netns_admin_name_decode(const char *raw, size_t raw_len, char *out,
+			    size_t out_size, const char **reason)
+{
+	size_t i, n = 0;
+	int hi, lo;
+	char c;
+
+	for (i = 0; i < raw_len; i++) {
+		c = raw[i];
+		if (c == '%') {
+			hi = raw_len - i >= 3 ? hex_value(raw[i + 1]) : -1;
+			lo = raw_len - i >= 3 ? hex_value(raw[i + 2]) : -1;
+			if (hi < 0 || lo < 0) {
+				*reason =
+					"malformed percent-encoding in the name";
+				return -EINVAL;
+			}
+			c = (char)(hi << 4 | lo);
+			i += 2;
+		}
+		if (c == '\0') {
+			*reason = "the name contains a NUL byte";
+			return -EINVAL;
+		}
+		if (n + 1 >= out_size) {
+			*reason = "the name is longer than 255 bytes";
+			return -ENAMETOOLONG;
+		}
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	return netns_admin_name_check_any(out, reason);
+}
+
+static const char *skip_space(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* The value of "pid": a positive integer no larger than INT_MAX. */
+static const char *parse_pid(const char *p, const char *end, pid_t *pid)
+{
+	long long value = 0;
+	const char *start = p;
+
+	while (p < end && *p >= '0' && *p <= '9' && p - start < 11)
+		value = value * 10 + (*p++ - '0');
+	if (p == start || (p < end && *p >= '0' && *p <= '9') || value < 1 ||
+	    value > INT_MAX)
+		return NULL;
+	*pid = (pid_t)value;
+	return p;
+}
+
+int netns_admin_parse_body(const char *body, size_t len, pid_t *pid,
+			   const char **reason)
+{
+	static const char key[] = "\"pid\"";
+	const char *end = body + len, *p;
+
+	*pid = 0;
+	p = skip_space(body, end);
+	if (p == end)
+		return 0;
+	*reason = "the body must be empty, {} or {\"pid\": N}";
+	if (*p++ != '{')
+		return -EINVAL;
+	p = skip_space(p, end);
+	if (p < end && *p == '}')
+		return skip_space(p + 1, end) == end ? 0 : -EINVAL;
+	if ((size_t)(end - p) < sizeof(key) - 1 ||
+	    memcmp(p, key, sizeof(key) - 1))
+		return -EINVAL;
+	p = skip_space(p + sizeof(key) - 1, end);
+	if (p == end || *p++ != ':')
+		return -EINVAL;
+	p = parse_pid(skip_space(p, end), end, pid);
+	if (!p) {
+		*reason = "pid must be a positive integer";
+		*pid = 0;
+		return -EINVAL;
+	}
+	p = skip_space(p, end);
+	if (p == end || *p++ != '}' || skip_space(p, end) != end) {
+		*pid = 0;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int netns_admin_http_status(const struct netns_admin_failure *fail)
+{
+	enum netns_admin_step step = fail->step;
+
+	switch (-fail->err) {
+	case EEXIST:
+		return step == NETNS_STEP_FILE ? 409 : 500;
+	case ENOENT:
+	case ESRCH:
+		/* no such process (attach) or no such name (delete) */
+		return step == NETNS_STEP_PROCESS || step == NETNS_STEP_REMOVE
+			       ? 404
+			       : 500;
+	case EINVAL:
+	case ENAMETOOLONG:
+		return step == NETNS_STEP_NAME ? 400 : 500;
+	case EBUSY:
+	case ENOTEMPTY:
+	case EISDIR:
+		/* the entry is in a state that keeps it, e.g. a stacked mount
+		 */
+		return 409;
+	case ENOSPC:
+	case EUSERS:
+	case EAGAIN:
+	case ENOMEM:
+	case EMFILE:
+	case ENFILE:
+	case EDQUOT:
+		/* the kernel refuses for now: a limit or a resource */
+		return 503;
+	case EPERM:
+	case EACCES:
+		/* refusing a new namespace is a limit; anywhere else a fault */
+		return step == NETNS_STEP_UNSHARE ? 503 : 500;
+	default:
+		return 500;
+	}
+}
+
+static const char *const step_texts[] = {
+	[NETNS_STEP_NONE] = "",
+	[NETNS_STEP_NAME] = "invalid request",
+	[NETNS_STEP_DIR] = "cannot create or open the netns directory",
+	[NETNS_STEP_SHARE] =
+		"cannot make the netns directory a shared mount point",
+	[NETNS_STEP_FILE] = "cannot create the netns entry",
+	[NETNS_STEP_UNSHARE] = "cannot create a network namespace",
+	[NETNS_STEP_BIND] =
+		"cannot bind-mount the network namespace onto the entry",
+	[NETNS_STEP_PROCESS] =
+		"cannot open the network namespace of the process",
+	[NETNS_STEP_REMOVE] = "cannot remove the netns entry",
+	[NETNS_STEP_LIST] = "cannot read the netns directory",
+};
+
+void netns_admin_error_text(const struct netns_admin_failure *fail, char *buf,
+			    size_t len)
+{
+	const char *detail = fail->reason ? fail->reason : strerror(-fail->err);
+
+	if (fail->step == NETNS_STEP_REMOVE && fail->err == -EBUSY)
+		detail =
+			"Device or resource busy: another mount is stacked on the entry; the top one was detached and the name still exists";
+	else if (fail->step == NETNS_STEP_FILE && fail->err == -EEXIST)
+		detail = "the name exists";
+	else if (fail->step == NETNS_STEP_PROCESS && fail->err == -ENOENT)
+		detail = "no such process";
+	else if (fail->step == NETNS_STEP_REMOVE && fail->err == -ENOENT)
+		detail = "no such netns";
+	snprintf(buf, len, "%s: %s", step_texts[fail->step], detail);
+}
+
+static int entry_path(const struct netns_admin *admin, const char *name,
+		      char *path, size_t len)
+{
+	int n = snprintf(path, len, "%s/%s", admin->dir, name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/*
+ * Makes the directory a shared mount point, once, under the flock that
+ * iproute2 takes on it: racing first-time creates (ours or `ip netns add`)
+ * would otherwise stack one self-bind each (Debian bug 949235).
+ */
+static int dir_prepare(const char *dir, struct netns_admin_failure *fail)
+{
+	bool made_mount = false;
+	int lock, err = 0;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		err = -errno;
+		fail_set(fail, NETNS_STEP_DIR, err, NULL);
+		return err;
+	}
+	lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock < 0) {
+		err = -errno;
+		fail_set(fail, NETNS_STEP_DIR, err, NULL);
+		return err;
+	}
+	while (flock(lock, LOCK_EX) < 0 && errno == EINTR)
+		;
+	while (mount("", dir, "none", MS_SHARED | MS_REC, NULL) < 0) {
+		/* EINVAL: not a mount point yet; bind it onto itself once */
+		if (errno != EINVAL || made_mount ||
+		    mount(dir, dir, "none", MS_BIND | MS_REC, NULL) < 0) {
+			err = -errno;
+			fail_set(fail, NETNS_STEP_SHARE, err, NULL);
+			break;
+		}
+		made_mount = true;
+	}
+	flock(lock, LOCK_UN);
+	close(lock);
+	return err;
+}
+
+struct bind_job {
+	const char *source; /* NULL: a new network namespace */
+	const char *target;
+	enum netns_admin_step step;
+	int err;
+};
+
+static void *bind_job_run(void *arg)
+{
+	struct bind_job *job = arg;
+	const char *source = job->source;
+
+	if (!source) {
+		/* this thread's netns only; the thread exits right after */
+		if (unshare(CLONE_NEWNET) < 0) {
+			job->err = -errno;
+			job->step = NETNS_STEP_UNSHARE;
+			return NULL;
+		}
+		source = "/proc/thread-self/ns/net";
+	}
+	if (mount(source, job->target, "none", MS_BIND, NULL) < 0) {
+		job->err = -errno;
+		job->step = NETNS_STEP_BIND;
+	}
+	return NULL;
+}
+
+/*
+ * Runs the bind on a thread of its own, with every signal blocked so that
+ * none is delivered to a thread that is about to vanish.
+ */
+static int bind_on_thread(struct bind_job *job)
+{
+	sigset_t all, old;
+	pthread_t thread;
+	int err;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&thread, NULL, bind_job_run, job);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		job->err = -err;
+		job->step = NETNS_STEP_UNSHARE;
+		return job->err;
+	}
+	pthread_join(thread, NULL);
+	return job->err;
+}
+
+static int create_name_check(const char *name, struct netns_admin_failure *fail)
+{
+	const char *reason;
+	int err = netns_admin_name_check_create(name, &reason);
+
+	if (err)
+		fail_set(fail, NETNS_STEP_NAME, err, reason);
+	return err;
+}
+
+/* The common part of create and attach: directory, file, bind mount. */
+static int entry_make(const struct netns_admin *admin, const char *name,
+		      const char *source, struct netns_admin_failure *fail)
+{
+	struct bind_job job = {.source = source};
+	char path[PATH_MAX];
+	int fd, err;
+
+	err = entry_path(admin, name, path, sizeof(path));
+	if (!err)
+		err = dir_prepare(admin->dir, fail);
+	else
+		fail_set(fail, NETNS_STEP_NAME, err, "the path is too long");
+	if (err)
+		return err;
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		fail_set(fail, NETNS_STEP_FILE, err, NULL);
+		return err;
+	}
+	close(fd);
+	job.target = path;
+	err = bind_on_thread(&job);
+	if (err) {
+		fail_set(fail, job.step, err, NULL);
+		/* nothing is mounted on it: the file is all there is to undo */
+		unlink(path);
+	}
+	return err;
+}
+
+int netns_admin_create(const struct netns_admin *admin, const char *name,
+		       struct netns_admin_failure *fail)
+{
+	int err = create_name_check(name, fail);
+
+	return err ? err : entry_make(admin, name, NULL, fail);
+}
+
+int netns_admin_attach(const struct netns_admin *admin, const char *name,
+		       pid_t pid, struct netns_admin_failure *fail)
+{
+	char proc_path[PATH_MAX], fd_path[64];
+	int ns_fd, err;
+
+	err = create_name_check(name, fail);
+	if (err)
+		return err;
+	if (pid <= 0) {
+		fail_set(fail, NETNS_STEP_NAME, -EINVAL,
+			 "pid must be a positive integer");
+		return -EINVAL;
+	}
+	snprintf(proc_path, sizeof(proc_path), "%s/%d/ns/net", admin->procfs,
+		 (int)pid);
+	/* hold the namespace itself: the pid may exit or be reused meanwhile */
+	ns_fd = open(proc_path, O_RDONLY | O_CLOEXEC);
+	if (ns_fd < 0) {
+		err = -errno;
+		fail_set(fail, NETNS_STEP_PROCESS, err, NULL);
+		return err;
+	}
+	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", ns_fd);
+	err = entry_make(admin, name, fd_path, fail);
+	close(ns_fd);
+	return err;
+}
+
+int netns_admin_delete(const struct netns_admin *admin, const char *name,
+		       struct netns_admin_failure *fail)
+{
+	char path[PATH_MAX];
+	const char *reason;
+	int err;
+
+	err = netns_admin_name_check_any(name, &reason);
+	if (!err && entry_path(admin, name, path, sizeof(path)) < 0) {
+		err = -ENAMETOOLONG;
+		reason = "the path is too long";
+	}
+	if (err) {
+		fail_set(fail, NETNS_STEP_NAME, err, reason);
+		return err;
+	}
+	/*
+	 * As iproute2: a stale entry has nothing mounted, so the error is
+	 * ignored. UMOUNT_NOFOLLOW keeps a symlink entry from unmounting
+	 * whatever it points at.
+	 */
+	umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
+	if (unlink(path) < 0) {
+		err = -errno;
+		fail_set(fail, NETNS_STEP_REMOVE, err, NULL);
+		return err;
+	}
+	return 0;
+}
+
+struct nsid_reply {
+	bool found;
+	int32_t nsid;
+};
+
+static int nsid_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct nsid_reply *reply = data;
+
+	if (mnl_attr_get_type(attr) != NETNSA_NSID)
+		return MNL_CB_OK;
+	if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+		return MNL_CB_ERROR;
+	reply->nsid = (int32_t)mnl_attr_get_u32(attr);
+	reply->found = true;
+	return MNL_CB_OK;
+}
+
+static int nsid_msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlh->nlmsg_type != RTM_NEWNSID)
+		return MNL_CB_OK;
+	return mnl_attr_parse(nlh, sizeof(struct rtgenmsg), nsid_attr_cb, data);
+}
+
+/*
+ * Asks our netns which id it gives the netns behind ns_fd. RTM_GETNSID
+ * only reads; the kernel assigns ids on RTM_NEWNSID, which we never send.
+ */
+static int nsid_get(struct mnl_socket *nl, int ns_fd, int32_t *nsid)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nsid_reply reply = {0};
+	struct nlmsghdr *nlh;
+	struct rtgenmsg *gen;
+	unsigned seq = (unsigned)time(NULL), portid = mnl_socket_get_portid(nl);
+	ssize_t n;
+	int ret;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETNSID;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	gen = mnl_nlmsg_put_extra_header(nlh, sizeof(*gen));
+	gen->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)ns_fd);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (n < 0)
+		return -errno;
+	ret = mnl_cb_run(buf, n, seq, portid, nsid_msg_cb, &reply);
+	if (ret < 0)
+		return -errno;
+	if (!reply.found)
+		return -ENOENT;
+	*nsid = reply.nsid;
+	return 0;
+}
+
+/*
+ * Fills inode and nsid when the entry is an nsfs file. O_PATH opens
+ * nothing (a FIFO or device left in the directory is not touched); the
+ * netns file is reopened for reading only once fstatfs says it is one.
+ */
+static void entry_probe(int dir_fd, struct mnl_socket *nl,
+			struct netns_admin_entry *entry)
+{
+	char fd_path[64];
+	struct statfs sfs;
+	struct stat st;
+	int path_fd, ns_fd;
+
+	path_fd = openat(dir_fd, entry->name, O_PATH | O_CLOEXEC);
+	if (path_fd < 0)
+		return; /* e.g. a dangling symlink: listed, not a netns */
+	if (fstatfs(path_fd, &sfs) == 0 && sfs.f_type == NSFS_MAGIC &&
+	    fstat(path_fd, &st) == 0) {
+		entry->is_netns = true;
+		entry->inode = st.st_ino;
+	}
+	if (entry->is_netns && nl) {
+		snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", path_fd);
+		ns_fd = open(fd_path, O_RDONLY | O_CLOEXEC);
+		if (ns_fd >= 0) {
+			entry->has_nsid =
+				nsid_get(nl, ns_fd, &entry->nsid) == 0 &&
+				entry->nsid >= 0;
+			close(ns_fd);
+		}
+	}
+	close(path_fd);
+}
+
+static int entry_compare(const void *a, const void *b)
+{
+	const struct netns_admin_entry *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+static int entries_read(DIR *dir, struct mnl_socket *nl,
+			struct netns_admin_entry **entries, size_t *n_entries)
+{
+	struct netns_admin_entry *list = NULL, *grown;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+
+	while ((errno = 0, de = readdir(dir))) {
+		if (is_dot_or_dotdot(de->d_name))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			grown = realloc(list, cap * sizeof(*list));
+			if (!grown)
+				goto out_free;
+			list = grown;
+		}
+		memset(&list[n], 0, sizeof(list[n]));
+		list[n].name = strdup(de->d_name);
+		if (!list[n].name)
+			goto out_free;
+		entry_probe(dirfd(dir), nl, &list[n++]);
+	}
+	if (errno)
+		goto out_free;
+	if (n)
+		qsort(list, n, sizeof(*list), entry_compare);
+	*entries = list;
+	*n_entries = n;
+	return 0;
+out_free:
+	netns_admin_entries_free(list, n);
+	return errno ? -errno : -ENOMEM;
+}
+
+int netns_admin_list(const struct netns_admin *admin,
+		     struct netns_admin_entry **entries, size_t *n_entries,
+		     struct netns_admin_failure *fail)
+{
+	struct mnl_socket *nl;
+	DIR *dir;
+	int err;
+
+	*entries = NULL;
+	*n_entries = 0;
+	dir = opendir(admin->dir);
+	if (!dir) {
+		err = errno == ENOENT ? 0 : -errno; /* nothing made yet */
+		if (err)
+			fail_set(fail, NETNS_STEP_LIST, err, NULL);
+		return err;
+	}
+	/* without netlink the list still has names and inodes */
+	nl = mnl_socket_open(NETLINK_ROUTE);
+	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		mnl_socket_close(nl);
+		nl = NULL;
+	}
+	if (!nl)
+		log_debug("cannot open rtnetlink; netns ids left out", "err",
+			  strerror(errno), NULL);
+	err = entries_read(dir, nl, entries, n_entries);
+	if (err)
+		fail_set(fail, NETNS_STEP_LIST, err, NULL);
+	if (nl)
+		mnl_socket_close(nl);
+	closedir(dir);
+	return err;
+}
+
+void netns_admin_entries_free(struct netns_admin_entry *entries, size_t n)
+{
+	size_t i;
+
+	for (i = 0; entries && i < n; i++)
+		free(entries[i].name);
+	free(entries);
+}
+
+/* Percent-encodes all but RFC 3986's unreserved characters. */
+static void url_name(struct outbuf *out, const char *name)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)name;
+	char esc[4] = {'%', 0, 0, 0};
+
+	outbuf_putc(out, '"');
+	for (; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
+			outbuf_putc(out, (char)*p);
+			continue;
+		}
+		esc[1] = hex[*p >> 4];
+		esc[2] = hex[*p & 15];
+		outbuf_puts(out, esc);
+	}
+	outbuf_putc(out, '"');
+}
+
+void netns_admin_list_json(const struct netns_admin_entry *entries, size_t n,
+			   struct outbuf *out)
+{
+	size_t i;
+
+	outbuf_putc(out, '[');
+	for (i = 0; i < n; i++) {
+		const struct netns_admin_entry *e = &entries[i];
+
+		outbuf_puts(out, i ? ",\n{\"name\":" : "\n{\"name\":");
+		json_string(out, e->name, strlen(e->name));
+		outbuf_puts(out, ",\"url_name\":");
+		url_name(out, e->name);
+		outbuf_puts(out, ",\"inode\":");
+		if (e->is_netns)
+			outbuf_u64(out, e->inode);
+		else
+			outbuf_puts(out, "null");
+		outbuf_puts(out, ",\"nsid\":");
+		if (e->has_nsid)
+			outbuf_i64(out, e->nsid);
+		else
+			outbuf_puts(out, "null");
+		outbuf_putc(out, '}');
+	}
+	outbuf_puts(out, n ? "\n]\n" : "]\n");
+}
