@@ -14,14 +14,16 @@
 #   bench/run.sh            # N = 10 100 1000
 #   bench/run.sh 10 100     # only these N
 # Environment: NSEBENCH_K (scrapes per median, default 21, odd, >= 11),
-# NSEBENCH_BUILD_DIR, NSEBENCH_EXPORTER_ARGS (extra flags for our exporter),
+# NSEBENCH_BUILD_DIR, NSEBENCH_EXPORTER (a built binary: no build step),
+# NSEBENCH_EXPORTER_ARGS (extra flags for our exporter),
 # NSEBENCH_SKIP_APT=1, NSEBENCH_BASELINES_ONLY=1 (no exporter needed).
 set -uo pipefail
 
 bench_dir=$(cd "$(dirname "$0")" && pwd)
 source_dir=$(dirname "$bench_dir")
 build_dir=${NSEBENCH_BUILD_DIR:-$source_dir/build-bench}
-exporter=$build_dir/namespace_exporter
+# a binary given here is used as it is, without building
+exporter=${NSEBENCH_EXPORTER:-$build_dir/namespace_exporter}
 exporter_args=${NSEBENCH_EXPORTER_ARGS:-}
 baselines_only=${NSEBENCH_BASELINES_ONLY:-}
 k_default=${NSEBENCH_K:-21}
@@ -70,6 +72,30 @@ log()
 now_ns()
 {
 	date +%s%N
+}
+
+clk_tck=$(getconf CLK_TCK)
+
+# cpu_ms PID [children]: CPU time (user + system) PID has used, in ms; with
+# "children", that of the children it has waited for is added. Wall time
+# on a shared machine carries everyone else's load; CPU time mostly not.
+cpu_ms()
+{
+	local stat f t
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo ""; return; }
+	# fields after the command, which may hold spaces: state is f[0]
+	read -r -a f <<<"${stat##*) }"
+	t=$((f[11] + f[12]))
+	[ "${2:-}" = children ] && t=$((t + f[13] + f[14]))
+	echo $((t * 1000 / clk_tck))
+}
+
+# per_run_ms BEFORE AFTER RUNS
+per_run_ms()
+{
+	awk -v a="$1" -v b="$2" -v r="$3" 'BEGIN {
+		if (a == "" || b == "" || r == 0) { print ""; exit }
+		printf "%.3f\n", (b - a) / r }'
 }
 
 # ms_since START_NS: milliseconds (3 decimals) since START_NS.
@@ -143,6 +169,12 @@ sweep()
 		done <"$pid_file"
 		rm -f "$pid_file"
 	fi
+	# and its work directory (two runs at once would sweep each other's
+	# namespaces anyway, so another live run is not a case to spare)
+	local dir
+	for dir in /tmp/nsebench.*; do
+		[ -d "$dir" ] && [ "$dir" != "$work" ] && rm -rf "$dir"
+	done
 	delete_namespaces
 }
 
@@ -158,22 +190,42 @@ stop_holders()
 	holder_pids=()
 }
 
+# Alive and not yet a zombie waiting for us to reap it.
+running()
+{
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
+}
+
+# stop_child PID: SIGTERM, and SIGKILL should it still run 5 s later (a
+# server that hangs on shutdown must not outlive the benchmark).
+stop_child()
+{
+	local i
+	kill "$1" 2>/dev/null
+	for i in $(seq 1 50); do
+		running "$1" || break
+		sleep 0.1
+	done
+	if running "$1"; then
+		log "PID $1 ignored SIGTERM for 5 s, sending SIGKILL"
+		kill -KILL "$1" 2>/dev/null
+	fi
+	wait "$1" 2>/dev/null
+}
+
 stop_exporter()
 {
-	if [ -n "$exporter_pid" ]; then
-		kill "$exporter_pid" 2>/dev/null
-		wait "$exporter_pid" 2>/dev/null
-		exporter_pid=
-	fi
+	[ -n "$exporter_pid" ] && stop_child "$exporter_pid"
+	exporter_pid=
 }
 
 stop_node()
 {
-	if [ -n "$node_pid" ]; then
-		kill "$node_pid" 2>/dev/null
-		wait "$node_pid" 2>/dev/null
-		node_pid=
-	fi
+	[ -n "$node_pid" ] && stop_child "$node_pid"
+	node_pid=
 }
 
 teardown()
@@ -387,7 +439,7 @@ shell_loop()
 	while read -r name ino; do
 		inode[${name##*/}]=$ino
 	done < <(stat -L -c '%n %i' /run/netns/* 2>/dev/null)
-	for ns in $(ip netns list | awk '{ print $1 }'); do
+	for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }'); do
 		# a namespace deleted since the listing is skipped
 		links=$(ip -n "$ns" -s -j link 2>/dev/null) || continue
 		addrs=$(ip -n "$ns" -j addr 2>/dev/null) || continue
@@ -444,7 +496,7 @@ ratio()
 check_namespaces()
 {
 	local have
-	have=$(ip netns list | awk '{ print $1 }' | grep -c "^${prefix}[0-9]" ||
+	have=$(ip netns list 2>/dev/null | awk '{ print $1 }' | grep -c "^${prefix}[0-9]" ||
 		true)
 	[ "$have" = "$1" ] && return 0
 	log "only $have of $1 benchmark namespaces are left: something" \
@@ -463,6 +515,7 @@ choose_k()
 }
 
 table_rows=()
+cpu_rows=()
 detail_rows=()
 scaling=()
 
@@ -473,6 +526,7 @@ bench_one()
 	local hwm_kb=''
 	local shell_med shell_series node_med node_series node_devices node_k
 	local node_hwm_kb ours_ps node_ps reps gz_enc=no warm
+	local cpu0 our_cpu='' shell_cpu node_cpu our_cpu_ps node_cpu_ps
 
 	log "N=$n: sweeping, then creating $n namespaces"
 	teardown
@@ -481,7 +535,7 @@ bench_one()
 	setup_ms=$(ms_since "$t0")
 	log "N=$n: setup took $(fmt_ms "$setup_ms")"
 	# namespaces of other runs (other test suites) are scraped too
-	foreign=$(ip netns list | awk '{ print $1 }' | grep -vc "^$prefix" ||
+	foreign=$(ip netns list 2>/dev/null | awk '{ print $1 }' | grep -vc "^$prefix" ||
 		true)
 
 	k=$k_default
@@ -494,8 +548,10 @@ bench_one()
 		warm=$(tail -n 1 "$work/warm")
 		k=$(choose_k "$warm")
 		log "N=$n: exporter up on port $port, $k scrapes per set"
+		cpu0=$(cpu_ms "$exporter_pid")
 		scrape_set "$url" "$k" "$work/t-plain" "$work/body.prom" ||
 			return 1
+		our_cpu=$(per_run_ms "$cpu0" "$(cpu_ms "$exporter_pid")" "$k")
 		scrape_set "$url" "$k" "$work/t-gzip" "$work/body.gz" \
 			-H 'Accept-Encoding: gzip' -D "$work/gz-headers" ||
 			return 1
@@ -527,12 +583,14 @@ bench_one()
 	log "N=$n: shell loop, $reps runs"
 	: >"$work/t-shell"
 	local r
+	cpu0=$(cpu_ms $$ children)
 	for ((r = 0; r < reps; r++)); do
 		t0=$(now_ns)
 		shell_loop >"$work/shell.prom" || { log "shell loop failed"; return 1; }
 		printf '%s\n' "$(ms_since "$t0")" >>"$work/t-shell"
 	done
 	check_namespaces "$n" || return 1
+	shell_cpu=$(per_run_ms "$cpu0" "$(cpu_ms $$ children)" "$reps")
 	shell_med=$(median "$work/t-shell")
 	shell_series=$(series_count "$work/shell.prom")
 
@@ -570,9 +628,11 @@ bench_one()
 		scrape_set '$node_url' 2 '$work/node-warm' '$work/node.prom'" ||
 		return 1
 	node_k=$(choose_k "$(tail -n 1 "$work/node-warm")")
+	cpu0=$(cpu_ms "$node_pid")
 	ip netns exec "$node_ns" bash -c "$(declare -f scrape_set); \
 		scrape_set '$node_url' $node_k '$work/t-node' '$work/node.prom'" ||
 		return 1
+	node_cpu=$(per_run_ms "$cpu0" "$(cpu_ms "$node_pid")" "$node_k")
 	node_med=$(median "$work/t-node")
 	node_series=$(series_count "$work/node.prom")
 	node_hwm_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$node_pid/status")
@@ -580,9 +640,12 @@ bench_one()
 
 	ours_ps=$(per_series_us "$our_plain" "$series")
 	node_ps=$(per_series_us "$node_med" "$node_series")
+	our_cpu_ps=$(per_series_us "$our_cpu" "$series")
+	node_cpu_ps=$(per_series_us "$node_cpu" "$node_series")
 
 	table_rows+=("| $n | $(fmt_ms "$our_plain") | $(fmt_ms "$our_gzip") | $(fmt_kib "$size_plain") / $(fmt_kib "$size_gzip") | ${series:-n/a} | $(fmt_kib "${hwm_kb:+$((hwm_kb * 1024))}") | $(fmt_ms "$shell_med") | $(ratio "$shell_med" "$our_plain") | $(fmt_us "$node_ps") | $(fmt_us "$ours_ps") | $(ratio "$node_ps" "$ours_ps") |")
 	detail_rows+=("| $n | $(fmt_ms "$setup_ms") | $k | ${gz_enc} | $foreign | $shell_series | $reps | $node_devices | $node_series | $node_k | $(fmt_ms "$node_med") | $(fmt_kib "${node_hwm_kb:+$((node_hwm_kb * 1024))}") |")
+	cpu_rows+=("| $n | $(fmt_ms "$our_cpu") | $(fmt_ms "$shell_cpu") | $(ratio "$shell_cpu" "$our_cpu") | $(fmt_ms "$node_cpu") | $(fmt_us "$node_cpu_ps") | $(fmt_us "$our_cpu_ps") | $(ratio "$node_cpu_ps" "$our_cpu_ps") |")
 	scaling+=("$n ${our_plain:-nan} ${series:-0} ${shell_med} ${node_med}")
 
 	log "N=$n: tearing down"
@@ -594,8 +657,15 @@ print_report()
 	local first last
 	echo "## namespace_exporter scrape benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
-	echo "Revision $(git -C "$source_dir" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)," \
-		"kernel $(uname -r), $(nproc) CPUs," \
+	local head dirty=''
+	head=$(git -C "$source_dir" rev-parse --short=12 HEAD 2>/dev/null ||
+		echo unknown)
+	[ -n "$(git -C "$source_dir" status --porcelain 2>/dev/null)" ] &&
+		dirty=" with uncommitted changes"
+	[ -z "$baselines_only" ] &&
+		echo "Exporter: $("$exporter" --version 2>&1 | head -n 1)," \
+			"$exporter; source tree at $head$dirty." && echo
+	echo "Kernel $(uname -r), $(nproc) CPUs," \
 		"$(prometheus-node-exporter --version 2>&1 |
 			awk 'NR == 1 { print "node_exporter " $3 }' | tr -d ,)."
 	[ -n "$baselines_only" ] && echo && echo "Baselines only: our exporter was not run."
@@ -608,6 +678,12 @@ print_report()
 	echo "| N | setup | K (ours) | gzip sent | other netns | shell series | shell runs | node devices | node series | K (node) | node median | node VmHWM |"
 	echo "|---:|---:|---:|:---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	printf '%s\n' "${detail_rows[@]}"
+	echo
+	echo "CPU time (user + system) per scrape or run, mean over the same sets:"
+	echo
+	echo "| N | ours CPU | shell loop CPU | shell ÷ ours | node_exporter CPU | node_exporter per series | ours per series | node ÷ ours |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+	printf '%s\n' "${cpu_rows[@]}"
 	if [ -z "$baselines_only" ] && [ ${#scaling[@]} -ge 2 ]; then
 		first=${scaling[0]}
 		last=${scaling[${#scaling[@]}-1]}
@@ -626,7 +702,9 @@ main()
 	install_deps || { log "apt-get failed"; exit 1; }
 	sweep || exit 1
 	: >"$pid_file"
-	if [ -z "$baselines_only" ]; then
+	if [ -n "${NSEBENCH_EXPORTER:-}" ]; then
+		[ -x "$exporter" ] || { log "$exporter is not executable"; exit 1; }
+	elif [ -z "$baselines_only" ]; then
 		log "building $build_dir (Release)"
 		if ! build_exporter || [ ! -x "$exporter" ]; then
 			log "exporter build failed (tail of the log below);" \
