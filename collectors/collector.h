@@ -26,6 +26,11 @@ struct scrape {
 	const struct config *config;
 	/* CLOCK_MONOTONIC seconds by which collection must end; 0 = none */
 	double deadline;
+	/*
+	 * The format every response of this collection is written in, for
+	 * results rendered at collect time (collector_result_take_text).
+	 */
+	enum exposition_format format;
 	/* built on first use by scrape_ns_scan(), freed with the scrape */
 	struct ns_scan *ns_scan;
 	int ns_scan_err;

@@ -27,6 +27,8 @@ struct config {
 	const char *listen[CONFIG_MAX_LISTEN];
 	size_t n_listen;
 	const char *telemetry_path;
+	/* scrapes served at once; one more gets 503 at once; 0 = no bound */
+	unsigned max_requests;
 	/* seconds kept back from the scraper's timeout for writing the page */
 	double timeout_offset;
 };
