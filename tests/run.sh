@@ -13,7 +13,9 @@ deps=(build-essential cmake pkg-config git libmicrohttpd-dev libmnl-dev
       ca-certificates
       # admin API: web configuration (YAML), bcrypt, TLS, a test CA
       libyaml-dev libcrypt-dev libgnutls28-dev openssl
-      prometheus)
+      prometheus
+      # deploy/ checks: YAML through jq (yq), duplicate keys, the unit
+      yq yamllint systemd)
 if [ "$(id -u)" = 0 ] && [ -z "${NSE_SKIP_APT:-}" ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
