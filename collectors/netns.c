@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The network namespace collector: devices, their counters and addresses in
+ * every network namespace, read over rtnetlink by worker threads that enter
+ * each namespace only to create a socket there.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/rtnetlink.h>
+
+#include "collector.h"
+#include "config.h"
+#include "log.h"
+#include "netns_discover.h"
+#include "netns_render.h"
+#include "ns_scan.h"
+#include "registry.h"
+#include "rtnl.h"
+#include "rtnl_parse.h"
+
+/*
+ * The calling thread's own namespace: the exporter's, whatever procfs the
+ * collectors observe.
+ */
+#define NETNS_HOME_PATH "/proc/thread-self/ns/net"
+
+/* What all workers of one collection share. */
+struct netns_job {
+	const struct config *config;
+	const struct netns_targets *targets;
+	struct netns_ns *results; /* one per target */
+	double deadline;
+	int home_fd;
+	atomic_size_t next; /* the queue: index of the next target */
+};
+
+/* A growable array of parsed messages, reused from namespace to namespace. */
+struct netns_vec {
+	void *items;
+	size_t n;
+	size_t cap;
+	size_t size;	  /* of one item */
+	bool holds_links; /* struct rtnl_link items, else struct rtnl_addr */
+};
+
+struct netns_worker {
+	struct netns_job *job;
+	pthread_t thread;
+	struct netns_vec links;
+	struct netns_vec addrs;
+	char buf[MNL_SOCKET_DUMP_SIZE];
+};
+
+static void *netns_vec_push(struct netns_vec *vec)
+{
+	size_t cap;
+	void *items;
+
+	if (vec->n == vec->cap) {
+		cap = vec->cap ? vec->cap * 2 : 16;
+		items = realloc(vec->items, cap * vec->size);
+		if (!items)
+			return NULL;
+		vec->items = items;
+		vec->cap = cap;
+	}
+	return (char *)vec->items + vec->n++ * vec->size;
+}
+
+static void netns_vec_reset(void *data)
+{
+	struct netns_vec *vec = data;
+
+	vec->n = 0;
+}
+
+/* Parses one dump message into the next item of vec. */
+static int message_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct netns_vec *vec = data;
+	void *item;
+	int err;
+
+	item = netns_vec_push(vec);
+	if (!item) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	err = vec->holds_links ? rtnl_link_parse(nlh, item)
+			       : rtnl_addr_parse(nlh, item);
+	if (!err)
+		return MNL_CB_OK;
+	vec->n--;
+	if (err == -EAFNOSUPPORT)
+		return MNL_CB_OK; /* neither IPv4 nor IPv6: not ours to show */
+	errno = -err;
+	return MNL_CB_ERROR;
+}
+
+/*
+ * A route socket in target's namespace. -ENOENT means the namespace is
+ * gone, or the nsfs file was of another namespace type (setns says EINVAL).
+ */
+static int target_socket(const struct netns_job *job,
+			 const struct netns_target *target,
+			 struct mnl_socket **out)
+{
+	int fd, err;
+
+	if (target->self) {
+		*out = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+		return *out ? 0 : -errno;
+	}
+	fd = netns_target_open(target, job->config);
+	if (fd < 0)
+		return fd;
+	err = rtnl_open_in(fd, job->home_fd, out);
+	close(fd);
+	return err == -EINVAL ? -ENOENT : err;
+}
+
+static int target_dump(struct netns_worker *worker, struct mnl_socket *nl)
+{
+	const struct rtnl_sink links = {message_cb, &worker->links,
+					netns_vec_reset};
+	const struct rtnl_sink addrs = {message_cb, &worker->addrs,
+					netns_vec_reset};
+	double deadline = worker->job->deadline;
+	int err;
+
+	err = rtnl_setup(nl, deadline);
+	if (!err)
+		err = rtnl_dump(nl, RTM_GETLINK, &links, worker->buf, deadline);
+	if (!err)
+		err = rtnl_dump(nl, RTM_GETADDR, &addrs, worker->buf, deadline);
+	return err;
+}
+
+/* Reads one namespace into its result. Returns RTNL_STRANDED or 0. */
+static int target_read(struct netns_worker *worker, size_t index)
+{
+	struct netns_job *job = worker->job;
+	const struct netns_target *target = &job->targets->items[index];
+	struct netns_ns *ns = &job->results[index];
+	struct mnl_socket *nl = NULL;
+	char inode[32];
+	int err;
+
+	if (job->deadline > 0 && monotonic_seconds() >= job->deadline)
+		err = -ETIMEDOUT;
+	else
+		err = target_socket(job, target, &nl);
+	if (!err) {
+		err = target_dump(worker, nl);
+		mnl_socket_close(nl);
+	} else if (err == -ENOENT) {
+		/* deleted between discovery and now: not listed, no error */
+		ns->state = NETNS_STATE_GONE;
+		log_debug("network namespace vanished before it was read",
+			  "collector", "netns", "netns", target->name,
+			  "netns_inode",
+			  log_num(inode, (long long)target->inode), NULL);
+		return 0;
+	}
+	if (!err)
+		err = netns_ns_fill(ns, worker->links.items, worker->links.n,
+				    worker->addrs.items, worker->addrs.n);
+	if (err) {
+		ns->state = NETNS_STATE_FAILED;
+		ns->err = err;
+		log_debug("cannot read network namespace", "collector", "netns",
+			  "netns", target->name, "netns_inode",
+			  log_num(inode, (long long)target->inode), "err",
+			  strerror(-err), NULL);
+	}
+	return err == RTNL_STRANDED ? err : 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct netns_worker *worker = arg;
+	struct netns_job *job = worker->job;
+	size_t index;
+
+	while ((index = atomic_fetch_add(&job->next, 1)) < job->targets->n) {
+		if (target_read(worker, index) == RTNL_STRANDED) {
+			log_error(
+				"thread cannot return to the exporter's network namespace; it stops",
+				"collector", "netns", NULL);
+			break;
+		}
+	}
+	return NULL;
+}
+
+static size_t worker_count(const struct config *config, size_t n_targets)
+{
+	long cpus;
+	size_t n = config->netns_workers;
+
+	if (!n) {
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		n = cpus > 0 ? (size_t)cpus : 1;
+	}
+	return n < n_targets ? n : n_targets;
+}
+
+static void worker_release(struct netns_worker *worker)
+{
+	free(worker->links.items);
+	free(worker->addrs.items);
+}
+
+/* Runs the job on fresh threads and waits for them. 0 or -errno. */
+static int job_run(struct netns_job *job)
+{
+	struct netns_worker *workers;
+	size_t i, n, started = 0;
+	int err = 0;
+
+	n = worker_count(job->config, job->targets->n);
+	if (!n)
+		return 0;
+	workers = calloc(n, sizeof(*workers));
+	if (!workers)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		workers[i].job = job;
+		workers[i].links.size = sizeof(struct rtnl_link);
+		workers[i].links.holds_links = true;
+		workers[i].addrs.size = sizeof(struct rtnl_addr);
+		err = -pthread_create(&workers[i].thread, NULL, worker_main,
+				      &workers[i]);
+		if (err)
+			break;
+		started++;
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(workers[i].thread, NULL);
+	for (i = 0; i < n; i++)
+		worker_release(&workers[i]);
+	free(workers);
+	/* fewer threads than asked for still read every namespace */
+	return started ? 0 : err;
+}
+
+static struct netns_set *set_new(const struct netns_targets *targets)
+{
+	struct netns_set *set;
+	size_t i;
+
+	set = calloc(1, sizeof(*set));
+	if (!set)
+		return NULL;
+	set->items = calloc(targets->n ? targets->n : 1, sizeof(*set->items));
+	if (!set->items) {
+		free(set);
+		return NULL;
+	}
+	for (i = 0; i < targets->n; i++) {
+		set->n++;
+		if (netns_ns_init(&set->items[i], targets->items[i].name,
+				  targets->items[i].inode) < 0) {
+			netns_set_free(set);
+			return NULL;
+		}
+	}
+	return set;
+}
+
+/* The first failure of the collection, counting failed namespaces. */
+static int set_first_error(const struct netns_set *set, size_t *failed)
+{
+	int err = 0;
+	size_t i;
+
+	*failed = 0;
+	for (i = 0; i < set->n; i++) {
+		if (set->items[i].state != NETNS_STATE_FAILED)
+			continue;
+		(*failed)++;
+		if (!err)
+			err = set->items[i].err;
+	}
+	return err;
+}
+
+/* A repeating failure is told once at warn, then at debug until it clears. */
+static void report_failures(size_t failed, int err)
+{
+	static atomic_bool failing;
+	enum log_level level = LOG_LEVEL_WARN;
+	char count[32];
+
+	if (!failed) {
+		atomic_store(&failing, false);
+		return;
+	}
+	if (atomic_exchange(&failing, true))
+		level = LOG_LEVEL_DEBUG;
+	log_at(level, "cannot read some network namespaces", "collector",
+	       "netns", "failed", log_num(count, (long long)failed), "err",
+	       strerror(-err), NULL);
+}
+
+/* Reads every target into a new set. Returns 0 or -errno. */
+static int collect_targets(struct scrape *scrape, int home_fd,
+			   const struct netns_targets *targets,
+			   struct netns_set **out)
+{
+	struct netns_job job = {
+		.config = scrape->config,
+		.targets = targets,
+		.deadline = scrape->deadline,
+		.home_fd = home_fd,
+	};
+	struct netns_set *set;
+	int err;
+
+	set = set_new(targets);
+	if (!set)
+		return -ENOMEM;
+	job.results = set->items;
+	atomic_init(&job.next, 0);
+	err = job_run(&job);
+	if (err) {
+		netns_set_free(set);
+		return err;
+	}
+	*out = set;
+	return 0;
+}
+
+static int netns_collect(struct scrape *scrape, struct collector_result *result)
+{
+	const struct ns_scan *scan = scrape_ns_scan(scrape);
+	struct netns_targets targets = {NULL, 0};
+	struct netns_set *set = NULL;
+	uint64_t self_inode;
+	size_t failed;
+	int home_fd, err;
+
+	home_fd = open(NETNS_HOME_PATH, O_RDONLY | O_CLOEXEC);
+	if (home_fd < 0)
+		return -errno;
+	err = nsfs_fd_inode(home_fd, &self_inode);
+	if (!err)
+		err = netns_discover(scrape->config, scan, self_inode,
+				     &targets);
+	if (!err)
+		err = collect_targets(scrape, home_fd, &targets, &set);
+	/* no namespace may outlive the collection through us */
+	close(home_fd);
+	netns_targets_release(&targets);
+	if (err)
+		return err;
+	result->data = set;
+	result->render = netns_render;
+	result->free = netns_set_free;
+	err = set_first_error(set, &failed);
+	report_failures(failed, err);
+	if (!err && !scan)
+		err = scrape->ns_scan_err ? scrape->ns_scan_err : -EIO;
+	return err;
+}
+
+const struct collector netns_collector = {
+	.name = "netns",
+	.help = "Network devices, their counters and addresses in every network namespace.",
+	.enabled_by_default = true,
+	.collect = netns_collect,
+	.render_group = NULL,
+};

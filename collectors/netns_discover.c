@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Discovery of network namespaces: processes, nsfs mounts, named entries. */
+#include "netns_discover.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <linux/magic.h>
+
+#include "config.h"
+#include "log.h"
+#include "ns_scan.h"
+
+/* A growable list of sightings: one namespace may be seen many times. */
+struct sightings {
+	struct netns_target *items;
+	size_t n;
+	size_t cap;
+};
+
+int nsfs_fd_inode(int fd, uint64_t *inode)
+{
+	struct statfs fs;
+	struct stat st;
+
+	if (fstatfs(fd, &fs) < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	/* a tmpfs inode left by a crashed `ip netns add` is no identity */
+	if (fs.f_type != NSFS_MAGIC)
+		return -EINVAL;
+	*inode = (uint64_t)st.st_ino;
+	return 0;
+}
+
+static struct netns_target *sightings_add(struct sightings *list,
+					  uint64_t inode)
+{
+	struct netns_target *items;
+	size_t cap;
+
+	if (list->n == list->cap) {
+		cap = list->cap ? list->cap * 2 : 64;
+		items = realloc(list->items, cap * sizeof(*items));
+		if (!items)
+			return NULL;
+		list->items = items;
+		list->cap = cap;
+	}
+	items = &list->items[list->n++];
+	memset(items, 0, sizeof(*items));
+	items->inode = inode;
+	return items;
+}
+
+static int sightings_add_scan(struct sightings *list,
+			      const struct ns_scan *scan)
+{
+	struct netns_target *t;
+	size_t i;
+
+	for (i = 0; i < scan->n_entries; i++) {
+		if (scan->entries[i].type != NS_TYPE_NET)
+			continue;
+		t = sightings_add(list, scan->entries[i].inode);
+		if (!t)
+			return -ENOMEM;
+		t->pid = scan->entries[i].lowest_pid;
+	}
+	for (i = 0; i < scan->n_mounts; i++) {
+		if (scan->mounts[i].type != NS_TYPE_NET)
+			continue;
+		t = sightings_add(list, scan->mounts[i].inode);
+		if (!t)
+			return -ENOMEM;
+		t->mount_path = scan->mounts[i].path;
+	}
+	return 0;
+}
+
+/*
+ * The inode of the namespace entry name in dir names, or a negative errno
+ * when it is none. O_PATH opens nothing: a FIFO or a device left in the
+ * directory cannot block us or see an open().
+ */
+static int netns_entry_inode(DIR *dir, const char *path, const char *name,
+			     uint64_t *inode)
+{
+	int fd, err;
+
+	fd = openat(dirfd(dir), name, O_PATH | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+	} else {
+		err = nsfs_fd_inode(fd, inode);
+		close(fd);
+	}
+	if (err)
+		log_debug("skipping entry that is not a network namespace",
+			  "collector", "netns", "path", path, "name", name,
+			  "err", strerror(-err), NULL);
+	return err;
+}
+
+static int sightings_add_dir(struct sightings *list, const char *path,
+			     size_t dir_index)
+{
+	struct netns_target *t;
+	struct dirent *entry;
+	uint64_t inode;
+	DIR *dir;
+	int err = 0;
+
+	dir = opendir(path);
+	if (!dir) {
+		/* no /run/netns until the first `ip netns add` */
+		log_debug("cannot read netns directory", "collector", "netns",
+			  "path", path, "err", strerror(errno), NULL);
+		return 0;
+	}
+	while ((entry = readdir(dir))) {
+		if (!strcmp(entry->d_name, ".") || !strcmp(entry->d_name, ".."))
+			continue;
+		if (netns_entry_inode(dir, path, entry->d_name, &inode) < 0)
+			continue;
+		t = sightings_add(list, inode);
+		if (!t || !(t->name = strdup(entry->d_name))) {
+			err = -ENOMEM;
+			break;
+		}
+		t->dir_index = dir_index;
+	}
+	closedir(dir);
+	return err;
+}
+
+static int target_cmp(const void *a, const void *b)
+{
+	const struct netns_target *x = a, *y = b;
+
+	if (x->inode != y->inode)
+		return x->inode < y->inode ? -1 : 1;
+	return 0;
+}
+
+/* True when name b in directory b_dir is preferred to name a in a_dir. */
+static bool name_better(const char *a, size_t a_dir, const char *b,
+			size_t b_dir)
+{
+	if (!a)
+		return true;
+	if (a_dir != b_dir)
+		return b_dir < a_dir;
+	return strcmp(b, a) < 0; /* strcmp compares as unsigned char */
+}
+
+/* Folds sighting from into target into, which has the same inode. */
+static void target_merge(struct netns_target *into, struct netns_target *from)
+{
+	into->self = into->self || from->self;
+	if (!into->pid)
+		into->pid = from->pid;
+	if (!into->mount_path)
+		into->mount_path = from->mount_path;
+	if (from->name && name_better(into->name, into->dir_index, from->name,
+				      from->dir_index)) {
+		free(into->name);
+		into->name = from->name;
+		into->dir_index = from->dir_index;
+		from->name = NULL;
+	}
+	free(from->name);
+	from->name = NULL;
+}
+
+/* Sorts the sightings by inode and keeps one target per namespace. */
+static void sightings_fold(struct sightings *list)
+{
+	size_t i, n = 0;
+
+	if (!list->n)
+		return;
+	qsort(list->items, list->n, sizeof(*list->items), target_cmp);
+	for (i = 1; i < list->n; i++) {
+		if (list->items[i].inode == list->items[n].inode)
+			target_merge(&list->items[n], &list->items[i]);
+		else
+			list->items[++n] = list->items[i];
+	}
+	list->n = n + 1;
+}
+
+int netns_discover(const struct config *config, const struct ns_scan *scan,
+		   uint64_t self_inode, struct netns_targets *out)
+{
+	struct sightings list = {NULL, 0, 0};
+	struct netns_target *self;
+	size_t i;
+	int err = 0;
+
+	self = sightings_add(&list, self_inode);
+	if (!self)
+		return -ENOMEM;
+	self->self = true;
+	if (scan)
+		err = sightings_add_scan(&list, scan);
+	for (i = 0; !err && i < config->n_netns_dirs; i++)
+		err = sightings_add_dir(&list, config->netns_dirs[i], i);
+	if (err) {
+		out->items = list.items;
+		out->n = list.n;
+		netns_targets_release(out);
+		return err;
+	}
+	sightings_fold(&list);
+	out->items = list.items;
+	out->n = list.n;
+	return 0;
+}
+
+void netns_targets_release(struct netns_targets *targets)
+{
+	size_t i;
+
+	for (i = 0; i < targets->n; i++)
+		free(targets->items[i].name);
+	free(targets->items);
+	targets->items = NULL;
+	targets->n = 0;
+}
+
+/*
+ * Opens path and keeps the fd only when it is the namespace we expect.
+ * Returns the fd, -ENOENT when the path leads elsewhere or nowhere, or
+ * another negative errno.
+ */
+static int open_expected(const char *path, uint64_t expected)
+{
+	uint64_t inode;
+	int fd, err;
+
+	/* O_NONBLOCK: should the path have become a FIFO, do not wait */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		/* ESRCH: the process is exiting; ENOTDIR: a directory went */
+		if (err == -ESRCH || err == -ENOTDIR)
+			err = -ENOENT;
+		return err;
+	}
+	err = nsfs_fd_inode(fd, &inode);
+	if (!err && inode != expected)
+		err = -ENOENT; /* the name or the PID now belongs to another */
+	if (err == -EINVAL)
+		err = -ENOENT;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/*
+ * Writes the way-th path to target into path: its name, its mount, its
+ * process. Returns false when the target has no such way (or it is longer
+ * than PATH_MAX).
+ */
+static bool target_path(const struct netns_target *target,
+			const struct config *config, int way, char *path)
+{
+	int n = -1;
+
+	if (way == 0 && target->name &&
+	    target->dir_index < config->n_netns_dirs)
+		n = snprintf(path, PATH_MAX, "%s/%s",
+			     config->netns_dirs[target->dir_index],
+			     target->name);
+	else if (way == 1 && target->mount_path)
+		n = snprintf(path, PATH_MAX, "%s", target->mount_path);
+	else if (way == 2 && target->pid > 0)
+		n = snprintf(path, PATH_MAX, "%s/%d/ns/net", config->procfs,
+			     (int)target->pid);
+	return n >= 0 && n < PATH_MAX;
+}
+
+int netns_target_open(const struct netns_target *target,
+		      const struct config *config)
+{
+	char path[PATH_MAX];
+	int way, fd, err = -ENOENT;
+
+	for (way = 0; way < 3; way++) {
+		if (!target_path(target, config, way, path))
+			continue;
+		fd = open_expected(path, target->inode);
+		if (fd >= 0)
+			return fd;
+		/* report the first real refusal, not a later "gone" */
+		if (err == -ENOENT)
+			err = fd;
+	}
+	return err;
+}

@@ -1,0 +1,906 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The netns collector on real namespaces (root): collect and render in
+ * this process, compare with what `ip -j` reports, and check that entries
+ * which are no namespace are skipped, that dumps spanning many datagrams
+ * are read whole, that a deleted namespace is freed (nothing pinned), and
+ * that odd namespace names come out escaped. Every namespace made here is
+ * called nsetest-netns-*; each test's teardown removes them, and the group
+ * setup sweeps what a killed run left.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "config.h"
+#include "netns_discover.h"
+#include "registry.h"
+
+#define PREFIX "nsetest-netns-"
+#define NETNS_DIR "/run/netns"
+
+/* Runs argv (NULL-terminated) without a shell; returns the exit status. */
+static int run_argv(char *const argv[], bool quiet)
+{
+	int status, fd;
+	pid_t pid;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (quiet) {
+			fd = open("/dev/null", O_WRONLY);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* run("ip", "netns", "add", name, NULL): 0 when the command succeeded. */
+static int run(const char *arg0, ...)
+{
+	char *argv[32];
+	va_list ap;
+	size_t n = 0;
+
+	argv[n++] = (char *)arg0;
+	va_start(ap, arg0);
+	while ((argv[n] = va_arg(ap, char *)))
+		assert_true(++n < 31);
+	va_end(ap);
+	return run_argv(argv, true);
+}
+
+#define must_run(...) assert_int_equal(run(__VA_ARGS__, NULL), 0)
+
+/* Output of a shell command (names used here are plain), malloc'd. */
+static char *shell_output(const char *fmt, ...)
+{
+	char cmd[1024], *text = NULL;
+	size_t len = 0;
+	va_list ap;
+	FILE *pipe;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	pipe = popen(cmd, "r");
+	assert_non_null(pipe);
+	assert_true(getdelim(&text, &len, '\0', pipe) >= 0 || feof(pipe));
+	assert_int_equal(pclose(pipe), 0);
+	if (!text)
+		text = strdup("");
+	return text;
+}
+
+/* Runs `ip -n ns -batch` over the given lines. */
+static void ip_batch(const char *ns, const char *lines)
+{
+	char path[] = "/tmp/nsetest-netns-batch.XXXXXX";
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, lines, strlen(lines)),
+			 (ssize_t)strlen(lines));
+	close(fd);
+	assert_int_equal(run("ip", "-n", ns, "-batch", path, NULL), 0);
+	unlink(path);
+}
+
+static uint64_t path_inode(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return (uint64_t)st.st_ino;
+}
+
+static uint64_t ns_inode(const char *ns)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), NETNS_DIR "/%s", ns);
+	return path_inode(path);
+}
+
+/* Removes every entry called PREFIX* under /run/netns, then waits. */
+static int sweep(void **state)
+{
+	struct dirent *entry;
+	char path[512];
+	int tries;
+	DIR *dir;
+	bool left = true;
+
+	(void)state;
+	for (tries = 0; left && tries < 50; tries++) {
+		left = false;
+		dir = opendir(NETNS_DIR);
+		if (!dir)
+			return 0;
+		while ((entry = readdir(dir))) {
+			if (strncmp(entry->d_name, PREFIX, strlen(PREFIX)))
+				continue;
+			left = true;
+			if (run("ip", "netns", "delete", entry->d_name, NULL)) {
+				snprintf(path, sizeof(path), NETNS_DIR "/%s",
+					 entry->d_name);
+				unlink(path);
+			}
+		}
+		closedir(dir);
+		if (left)
+			usleep(100000);
+	}
+	return left ? -1 : 0;
+}
+
+static int group_setup(void **state)
+{
+	return sweep(state);
+}
+
+static struct config test_config(unsigned workers)
+{
+	struct config config;
+
+	memset(&config, 0, sizeof(config));
+	config.procfs = "/proc";
+	config.netns_dirs[0] = NETNS_DIR;
+	config.n_netns_dirs = 1;
+	config.netns_workers = workers;
+	return config;
+}
+
+static size_t open_fds(void)
+{
+	struct dirent *entry;
+	size_t n = 0;
+	DIR *dir = opendir("/proc/self/fd");
+
+	assert_non_null(dir);
+	while ((entry = readdir(dir)))
+		n++;
+	closedir(dir);
+	return n;
+}
+
+/*
+ * Collects and renders the netns collector in this process, with the
+ * given workers and a deadline this many seconds away (0: none, < 0: in
+ * the past). Returns the page; *err gets collect's return.
+ */
+static char *collect_page_with(unsigned workers, double deadline_in, int *err)
+{
+	struct config config = test_config(workers);
+	struct scrape scrape;
+	struct collector_result result;
+	struct outbuf out;
+	size_t cursor = 0, fds = open_fds(), len;
+	char *page;
+
+	memset(&scrape, 0, sizeof(scrape));
+	memset(&result, 0, sizeof(result));
+	scrape.config = &config;
+	if (deadline_in)
+		scrape.deadline = monotonic_seconds() + deadline_in;
+	*err = netns_collector.collect(&scrape, &result);
+	outbuf_init(&out, EXPOSITION_TEXT);
+	while (result.render && result.render(result.data, &cursor, &out))
+		;
+	outbuf_putc(&out, '\0');
+	collector_result_release(&result);
+	scrape_release(&scrape);
+	/* no namespace fd and no socket outlives the collection */
+	assert_int_equal(open_fds(), fds);
+	page = outbuf_take(&out, &len);
+	assert_non_null(page);
+	return page;
+}
+
+static char *collect_page(void)
+{
+	int err;
+	char *page = collect_page_with(0, 30, &err);
+
+	/* other namespaces on the machine may fail; ours are checked below */
+	if (err)
+		fprintf(stderr, "note: netns collector returned %s\n",
+			strerror(-err));
+	return page;
+}
+
+/* How many lines of page are exactly line. */
+static size_t count_exact(const char *page, const char *line)
+{
+	size_t n = 0, len = strlen(line);
+	const char *p;
+
+	for (p = page; (p = strstr(p, line)); p += len) {
+		if ((p == page || p[-1] == '\n') && p[len] == '\n')
+			n++;
+	}
+	return n;
+}
+
+/* How many lines of page start with prefix. */
+static size_t count_prefix(const char *page, const char *prefix)
+{
+	size_t n = 0, len = strlen(prefix);
+	const char *p;
+
+	for (p = page; (p = strstr(p, prefix)); p += len) {
+		if (p == page || p[-1] == '\n')
+			n++;
+	}
+	return n;
+}
+
+static void assert_line(const char *page, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (count_exact(page, line) != 1)
+		fail_msg("expected once: %s", line);
+}
+
+/*
+ * The kernel's view of a namespace's devices, one line per device with the
+ * fields of enum kernel_field joined by spaces (empty when ip has none).
+ */
+static char *kernel_links(const char *ns)
+{
+	return shell_output(
+		"ip -n %s -j -s -s -d link | jq -r '. as $all | .[] | [.ifname, "
+		".ifindex, (if .link_index then .link_index elif .link then "
+		"(.link as $l | $all[] | select(.ifname == $l) | .ifindex) "
+		"else .ifindex end), .mtu, (.operstate | ascii_downcase), "
+		"(if .operstate == \"UP\" then 1 else 0 end), "
+		"(.linkinfo.info_kind // \"\"), (.address // \"\"), "
+		"(.broadcast // \"\"), .stats64.rx.bytes, .stats64.rx.packets, "
+		".stats64.rx.errors, (.stats64.rx.dropped + "
+		".stats64.rx.missed_errors), .stats64.rx.multicast, "
+		".stats64.tx.bytes, .stats64.tx.packets, .stats64.tx.errors, "
+		".stats64.tx.dropped] | map(tostring) | join(\" \")'",
+		ns);
+}
+
+enum kernel_field {
+	KF_NAME,
+	KF_IFINDEX,
+	KF_IFLINK,
+	KF_MTU,
+	KF_OPERSTATE,
+	KF_UP,
+	KF_KIND,
+	KF_ADDRESS,
+	KF_BROADCAST,
+	KF_COUNTERS, /* then the nine counters of assert_device */
+	KF_COUNT = KF_COUNTERS + 9,
+};
+
+/* The kernel's addresses: "device family address prefixlen scope". */
+static char *kernel_addrs(const char *ns)
+{
+	return shell_output(
+		"ip -n %s -j addr | jq -r '.[] | .ifname as $d | .addr_info[] | "
+		"[$d, .family, .local, .prefixlen, .scope] | map(tostring) | "
+		"join(\" \")'",
+		ns);
+}
+
+static void assert_device(const char *page, const char *labels, char *line)
+{
+	static const char *const counters[] = {
+		"receive_bytes",    "receive_packets",	 "receive_errs",
+		"receive_drop",	    "receive_multicast", "transmit_bytes",
+		"transmit_packets", "transmit_errs",	 "transmit_drop",
+	};
+	char *f[KF_COUNT], dev[256];
+	int i;
+
+	for (i = 0; i < KF_COUNT; i++) {
+		f[i] = strsep(&line, " ");
+		assert_non_null(f[i]);
+	}
+	assert_null(line);
+	snprintf(dev, sizeof(dev), "%s,device=\"%s\"", labels, f[KF_NAME]);
+	assert_line(page, "namespace_network_iface_id{%s} %s", dev,
+		    f[KF_IFINDEX]);
+	assert_line(page, "namespace_network_iface_link{%s} %s", dev,
+		    f[KF_IFLINK]);
+	assert_line(page, "namespace_network_mtu_bytes{%s} %s", dev, f[KF_MTU]);
+	assert_line(page, "namespace_network_up{%s} %s", dev, f[KF_UP]);
+	assert_line(
+		page,
+		"namespace_network_info{%s,address=\"%s\",broadcast=\"%s\",operstate=\"%s\",kind=\"%s\"} 1",
+		dev, f[KF_ADDRESS], f[KF_BROADCAST], f[KF_OPERSTATE],
+		f[KF_KIND]);
+	for (i = 0; i < 9; i++)
+		assert_line(page, "namespace_network_%s_total{%s} %s",
+			    counters[i], dev, f[KF_COUNTERS + i]);
+}
+
+static void assert_namespace_matches_kernel(const char *page, const char *ns,
+					    const char *links,
+					    const char *addrs)
+{
+	char labels[256], prefix[300], *copy, *line, *save;
+	char dev[64], family[16], addr[64], scope[16];
+	unsigned prefixlen;
+	size_t n_links = 0, n_addrs = 0;
+
+	snprintf(labels, sizeof(labels), "netns=\"%s\",netns_inode=\"%llu\"",
+		 ns, (unsigned long long)ns_inode(ns));
+	copy = strdup(links);
+	for (line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save), n_links++)
+		assert_device(page, labels, line);
+	free(copy);
+	snprintf(prefix, sizeof(prefix), "namespace_network_mtu_bytes{%s,",
+		 labels);
+	assert_int_equal(count_prefix(page, prefix), n_links);
+
+	copy = strdup(addrs);
+	for (line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save), n_addrs++) {
+		assert_int_equal(sscanf(line, "%63s %15s %63s %u %15s", dev,
+					family, addr, &prefixlen, scope),
+				 5);
+		assert_line(
+			page,
+			"namespace_network_address_info{%s,device=\"%s\",family=\"%s\",address=\"%s\",prefix_length=\"%u\",scope=\"%s\"} 1",
+			labels, dev, family, addr, prefixlen, scope);
+	}
+	free(copy);
+	snprintf(prefix, sizeof(prefix), "namespace_network_address_info{%s,",
+		 labels);
+	assert_int_equal(count_prefix(page, prefix), n_addrs);
+	assert_line(page, "namespace_netns_collect_success{%s} 1", labels);
+}
+
+/* Sends count UDP datagrams to ipv4 (port 9) from inside namespace ns. */
+static void send_udp_from(const char *ns, const char *ipv4, int count)
+{
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(9)};
+	char path[256];
+	int status, fd, sock, i;
+	pid_t pid;
+
+	assert_int_equal(inet_pton(AF_INET, ipv4, &to.sin_addr), 1);
+	snprintf(path, sizeof(path), NETNS_DIR "/%s", ns);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* a child of our own, so the test itself never changes netns */
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+			_exit(1);
+		sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		for (i = 0; i < count; i++) {
+			if (sendto(sock, "x", 1, 0, (struct sockaddr *)&to,
+				   sizeof(to)) != 1)
+				_exit(1);
+			usleep(20000);
+		}
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void make_device_namespaces(const char *a, const char *b)
+{
+	must_run("ip", "netns", "add", a);
+	must_run("ip", "netns", "add", b);
+	/* no link-local addresses and no DAD: nothing sends on its own */
+	ip_batch(
+		a,
+		"link set lo up\n"
+		"link add vA type veth peer name vB netns " PREFIX "dev-b\n"
+		"link set vA addrgenmode none\n"
+		"addr add 192.0.2.1/24 dev vA\n"
+		"addr add 2001:db8:10::1/64 dev vA nodad\n"
+		"link set vA up\n"
+		"link add br0 type bridge\n"
+		"link set br0 addrgenmode none\n"
+		"addr add 198.51.100.1/32 dev br0\n"
+		"link add mv0 link vA type macvlan mode bridge\n"
+		"link set mv0 addrgenmode none\n"
+		"link add vx0 type vxlan id 42 dstport 4789 local 192.0.2.1 dev vA\n"
+		"link set vx0 addrgenmode none\n");
+	ip_batch(b, "link set vB addrgenmode none\n"
+		    "addr add 192.0.2.2/24 dev vB\n"
+		    "addr add 2001:db8:10::2/64 dev vB nodad\n"
+		    "link set vB up\n");
+	/* some traffic, so the counters are not all zero */
+	send_udp_from(a, "192.0.2.2", 5);
+}
+
+static void collector_matches_ip_for_every_device(void **state)
+{
+	const char *a = PREFIX "dev-a", *b = PREFIX "dev-b";
+	char *links[2][2], *addrs[2], *page = NULL;
+	int attempt;
+
+	(void)state;
+	make_device_namespaces(a, b);
+	addrs[0] = kernel_addrs(a);
+	addrs[1] = kernel_addrs(b);
+	/* the kernel's view before and after: equal views mean no change */
+	for (attempt = 0; attempt < 3; attempt++) {
+		free(page);
+		links[0][0] = kernel_links(a);
+		links[1][0] = kernel_links(b);
+		page = collect_page();
+		links[0][1] = kernel_links(a);
+		links[1][1] = kernel_links(b);
+		if (!strcmp(links[0][0], links[0][1]) &&
+		    !strcmp(links[1][0], links[1][1]))
+			break;
+		for (int i = 0; i < 2; i++) {
+			free(links[i][0]);
+			free(links[i][1]);
+		}
+	}
+	assert_true(attempt < 3);
+	assert_non_null(strstr(links[0][0], "vA "));
+	assert_non_null(strstr(links[0][0], " macvlan "));
+	assert_non_null(strstr(links[0][0], " vxlan "));
+	assert_non_null(strstr(addrs[0], "vA inet6 2001:db8:10::1 64 global"));
+	assert_namespace_matches_kernel(page, a, links[0][0], addrs[0]);
+	assert_namespace_matches_kernel(page, b, links[1][0], addrs[1]);
+	for (int i = 0; i < 2; i++) {
+		free(links[i][0]);
+		free(links[i][1]);
+		free(addrs[i]);
+	}
+	free(page);
+}
+
+/* One worker or many, the same namespaces give the same series. */
+static void collector_gives_same_page_with_any_worker_count(void **state)
+{
+	const char *a = PREFIX "dev-a", *b = PREFIX "dev-b";
+	char prefix[128], *page1, *page3, *line;
+	size_t lines = 0;
+	int err;
+
+	(void)state;
+	make_device_namespaces(a, b);
+	page1 = collect_page_with(1, 30, &err);
+	page3 = collect_page_with(3, 30, &err);
+	snprintf(prefix, sizeof(prefix), "netns=\"%s\"", a);
+	for (line = page1; *line; line = strchr(line, '\n') + 1) {
+		char *end = strchr(line, '\n');
+
+		*end = '\0';
+		if (strstr(line, prefix) && !strstr(line, "bytes_total") &&
+		    !strstr(line, "packets_total")) {
+			assert_int_equal(count_exact(page3, line), 1);
+			lines++;
+		}
+		*end = '\n';
+	}
+	/* 5 devices in 22 families (less 4 that count bytes or packets),
+	 * 5 addresses (2 on lo) and the success */
+	assert_int_equal(lines, 5 * (22 - 4) + 5 + 1);
+	free(page1);
+	free(page3);
+}
+
+static void collector_skips_entries_that_are_no_namespace(void **state)
+{
+	const char *live = PREFIX "stale-live", *mid = PREFIX "stale-mid";
+	char path[256], *page, labels[200];
+	uint64_t mid_inode, stale_inode;
+	pid_t gone;
+	int err;
+
+	(void)state;
+	must_run("ip", "netns", "add", live);
+	must_run("ip", "netns", "add", mid);
+	/* the state between the two steps of `ip netns delete` */
+	must_run("umount", "-l", NETNS_DIR "/" PREFIX "stale-mid");
+	mid_inode = ns_inode(mid);
+	/* a plain file left by a crash */
+	snprintf(path, sizeof(path), NETNS_DIR "/%s", PREFIX "stale-file");
+	close(open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0));
+	stale_inode = path_inode(path);
+	/* a link to a process that has exited */
+	gone = fork();
+	if (!gone)
+		_exit(0);
+	waitpid(gone, NULL, 0);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)gone);
+	assert_int_equal(symlink(path, NETNS_DIR "/" PREFIX "stale-dangling"),
+			 0);
+
+	page = collect_page_with(0, 30, &err);
+	snprintf(labels, sizeof(labels), "netns=\"%s\",netns_inode=\"%llu\"",
+		 live, (unsigned long long)ns_inode(live));
+	assert_line(page, "namespace_network_mtu_bytes{%s,device=\"lo\"} 65536",
+		    labels);
+	assert_line(page, "namespace_network_up{%s,device=\"lo\"} 0", labels);
+	assert_line(page, "namespace_netns_collect_success{%s} 1", labels);
+	assert_null(strstr(page, "stale-mid"));
+	assert_null(strstr(page, "stale-file"));
+	assert_null(strstr(page, "stale-dangling"));
+	snprintf(labels, sizeof(labels), "netns_inode=\"%llu\"",
+		 (unsigned long long)mid_inode);
+	assert_null(strstr(page, labels));
+	snprintf(labels, sizeof(labels), "netns_inode=\"%llu\"",
+		 (unsigned long long)stale_inode);
+	assert_null(strstr(page, labels));
+	free(page);
+}
+
+static void collector_reads_multipart_dumps_whole(void **state)
+{
+	const char *ns = PREFIX "many";
+	char *batch, *p, labels[200], prefix[300], *page;
+	size_t size = 64 * 1024;
+	int i;
+
+	(void)state;
+	must_run("ip", "netns", "add", ns);
+	batch = malloc(size);
+	assert_non_null(batch);
+	p = batch;
+	for (i = 0; i < 300; i++)
+		p += sprintf(p, "link add br%d type bridge\n", i);
+	for (i = 0; i < 250; i++)
+		p += sprintf(p, "addr add 198.51.100.%d/32 dev br%d\n", i + 1,
+			     i);
+	for (i = 250; i < 300; i++)
+		p += sprintf(p, "addr add 203.0.113.%d/32 dev br%d\n", i - 249,
+			     i);
+	for (i = 0; i < 300; i++)
+		p += sprintf(p, "addr add 2001:db8:%x::1/64 dev br%d nodad\n",
+			     i, i);
+	assert_true((size_t)(p - batch) < size);
+	ip_batch(ns, batch);
+	free(batch);
+
+	page = collect_page();
+	snprintf(labels, sizeof(labels), "netns=\"%s\",netns_inode=\"%llu\"",
+		 ns, (unsigned long long)ns_inode(ns));
+	snprintf(prefix, sizeof(prefix), "namespace_network_mtu_bytes{%s,",
+		 labels);
+	assert_int_equal(count_prefix(page, prefix), 301);
+	snprintf(prefix, sizeof(prefix),
+		 "namespace_network_receive_drop_total{%s,", labels);
+	assert_int_equal(count_prefix(page, prefix), 301);
+	snprintf(prefix, sizeof(prefix), "namespace_network_address_info{%s,",
+		 labels);
+	assert_int_equal(count_prefix(page, prefix), 600);
+	assert_line(page, "namespace_network_mtu_bytes{%s,device=\"br0\"} 1500",
+		    labels);
+	assert_line(page, "namespace_network_mtu_bytes{%s,device=\"lo\"} 65536",
+		    labels);
+	assert_line(
+		page,
+		"namespace_network_address_info{%s,device=\"br299\",family=\"inet\",address=\"203.0.113.50\",prefix_length=\"32\",scope=\"global\"} 1",
+		labels);
+	assert_line(
+		page,
+		"namespace_network_address_info{%s,device=\"br299\",family=\"inet6\",address=\"2001:db8:12b::1\",prefix_length=\"64\",scope=\"global\"} 1",
+		labels);
+	free(page);
+}
+
+/* True when the device exists in the namespace. */
+static bool device_exists(const char *ns, const char *dev)
+{
+	return run("ip", "-n", ns, "link", "show", dev, NULL) == 0;
+}
+
+static void collector_never_keeps_a_deleted_namespace_alive(void **state)
+{
+	const char *a = PREFIX "pin-a", *b = PREFIX "pin-b";
+	char *page, fd_path[300];
+	struct dirent *entry;
+	struct stat st;
+	uint64_t inode;
+	int i, err;
+	DIR *dir;
+
+	(void)state;
+	must_run("ip", "netns", "add", a);
+	must_run("ip", "netns", "add", b);
+	must_run("ip", "-n", a, "link", "add", "vpA", "type", "veth", "peer",
+		 "name", "vpB", "netns", b);
+	inode = ns_inode(b);
+	page = collect_page_with(0, 30, &err);
+	assert_non_null(strstr(page, "device=\"vpA\""));
+	assert_non_null(strstr(page, "device=\"vpB\""));
+	free(page);
+
+	must_run("ip", "netns", "delete", b);
+	page = collect_page_with(0, 30, &err);
+	/*
+	 * Not by inode: the kernel hands a freed inode to the next namespace
+	 * made anywhere on the machine. vpB lived only in the deleted one.
+	 */
+	assert_null(strstr(page, "netns=\"" PREFIX "pin-b\""));
+	assert_null(strstr(page, "device=\"vpB\""));
+	free(page);
+	/* the kernel frees the namespace, and the veth pair with it */
+	for (i = 0; i < 50 && device_exists(a, "vpA"); i++)
+		usleep(100000);
+	assert_false(device_exists(a, "vpA"));
+	dir = opendir("/proc/self/fd");
+	assert_non_null(dir);
+	while ((entry = readdir(dir))) {
+		snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%s",
+			 entry->d_name);
+		if (stat(fd_path, &st) == 0)
+			assert_true((uint64_t)st.st_ino != inode);
+	}
+	closedir(dir);
+}
+
+static void collector_escapes_odd_namespace_names(void **state)
+{
+	/* a quote, a backslash and a byte that is not UTF-8 */
+	const char *ns = PREFIX "odd\"\\\xff";
+	char *page, labels[200];
+	int err;
+
+	(void)state;
+	must_run("ip", "netns", "add", ns);
+	page = collect_page_with(0, 30, &err);
+	snprintf(labels, sizeof(labels),
+		 "netns=\"" PREFIX "odd\\\"\\\\\\\\xff\",netns_inode=\"%llu\"",
+		 (unsigned long long)ns_inode(ns));
+	assert_line(page, "namespace_network_mtu_bytes{%s,device=\"lo\"} 65536",
+		    labels);
+	assert_line(page, "namespace_netns_collect_success{%s} 1", labels);
+	free(page);
+}
+
+static void collector_prefers_first_directory_then_smallest_name(void **state)
+{
+	const char *ns = PREFIX "name-b";
+	char *page, labels[200];
+	int err;
+
+	(void)state;
+	must_run("ip", "netns", "add", ns);
+	/* a second name for the same namespace, bytewise smaller */
+	close(open(NETNS_DIR "/" PREFIX "name-a", O_CREAT | O_WRONLY, 0));
+	must_run("mount", "--bind", NETNS_DIR "/" PREFIX "name-b",
+		 NETNS_DIR "/" PREFIX "name-a");
+	page = collect_page_with(0, 30, &err);
+	snprintf(labels, sizeof(labels), "netns=\"%s\",netns_inode=\"%llu\"",
+		 PREFIX "name-a", (unsigned long long)ns_inode(ns));
+	assert_line(page, "namespace_netns_collect_success{%s} 1", labels);
+	assert_null(strstr(page, "netns=\"" PREFIX "name-b\""));
+	free(page);
+}
+
+static void collector_fails_namespaces_past_the_deadline(void **state)
+{
+	const char *ns = PREFIX "late";
+	char *page, labels[200];
+	int err;
+
+	(void)state;
+	must_run("ip", "netns", "add", ns);
+	page = collect_page_with(0, -1, &err);
+	assert_int_equal(err, -ETIMEDOUT);
+	snprintf(labels, sizeof(labels), "netns=\"%s\",netns_inode=\"%llu\"",
+		 ns, (unsigned long long)ns_inode(ns));
+	assert_line(page, "namespace_netns_collect_success{%s} 0", labels);
+	assert_null(strstr(page, "device=\"lo\""));
+	free(page);
+}
+
+static int line_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lines of page starting with prefix: how many, and how many distinct. */
+static size_t distinct_lines(const char *page, const char *prefix,
+			     size_t *total)
+{
+	char *copy = strdup(page), *line, *save, **lines = NULL;
+	size_t n = 0, cap = 0, distinct = 0, i;
+
+	assert_non_null(copy);
+	for (line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, prefix, strlen(prefix)))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			lines = realloc(lines, cap * sizeof(*lines));
+			assert_non_null(lines);
+		}
+		lines[n++] = line;
+	}
+	if (n)
+		qsort(lines, n, sizeof(*lines), line_cmp);
+	for (i = 0; i < n; i++)
+		distinct += !i || strcmp(lines[i], lines[i - 1]);
+	free(lines);
+	free(copy);
+	*total = n;
+	return distinct;
+}
+
+/*
+ * Addresses rotated while we collect (case 07): the kernel interrupts the
+ * dumps; every collection is complete (at most one address in flight)
+ * with success 1, or a failure with no address of the namespace at all.
+ */
+static void collector_never_passes_off_an_interrupted_dump(void **state)
+{
+	const char *ns = PREFIX "intr";
+	char *batch, *p, *page, labels[200], prefix[300], success[300];
+	char path[] = "/tmp/nsetest-netns-rotate.XXXXXX";
+	size_t total, distinct, runs = 0, complete = 0;
+	int i, round, fd, status, err;
+	pid_t churn;
+
+	(void)state;
+	must_run("ip", "netns", "add", ns);
+	batch = malloc(512 * 1024);
+	assert_non_null(batch);
+	p = batch + sprintf(batch, "link add brS type bridge\n");
+	for (i = 1; i <= 2000; i++)
+		p += sprintf(p, "addr add 2001:db8:1::%x/128 dev brS nodad\n",
+			     i);
+	ip_batch(ns, batch);
+	p = batch;
+	for (round = 0; round < 3; round++) {
+		for (i = 1; i <= 2000; i++)
+			p += sprintf(
+				p,
+				"addr del 2001:db8:1::%x/128 dev brS\n"
+				"addr add 2001:db8:1::%x/128 dev brS nodad\n",
+				i, i);
+	}
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, batch, (size_t)(p - batch)), p - batch);
+	close(fd);
+	free(batch);
+
+	snprintf(labels, sizeof(labels), "netns=\"%s\",netns_inode=\"%llu\"",
+		 ns, (unsigned long long)ns_inode(ns));
+	snprintf(prefix, sizeof(prefix), "namespace_network_address_info{%s,",
+		 labels);
+	snprintf(success, sizeof(success),
+		 "namespace_netns_collect_success{%s} 1", labels);
+	churn = fork();
+	assert_true(churn >= 0);
+	if (churn == 0) {
+		execlp("ip", "ip", "-n", ns, "-batch", path, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(churn, &status, WNOHANG) == 0) {
+		page = collect_page_with(0, 30, &err);
+		distinct = distinct_lines(page, prefix, &total);
+		assert_int_equal(total, distinct);
+		if (count_exact(page, success)) {
+			assert_true(distinct >= 1999);
+			complete++;
+		} else {
+			assert_int_equal(distinct, 0);
+		}
+		runs++;
+		free(page);
+	}
+	unlink(path);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	fprintf(stderr, "note: %zu collections under churn, %zu complete\n",
+		runs, complete);
+	assert_true(runs >= 3);
+
+	page = collect_page_with(0, 30, &err);
+	assert_int_equal(distinct_lines(page, prefix, &total), 2000);
+	assert_int_equal(total, 2000);
+	assert_int_equal(count_exact(page, success), 1);
+	free(page);
+}
+
+static void target_open_checks_identity(void **state)
+{
+	const char *ns = PREFIX "open-a", *other = PREFIX "open-b";
+	struct config config = test_config(0);
+	struct netns_target target;
+	uint64_t inode;
+	int fd;
+
+	(void)state;
+	must_run("ip", "netns", "add", ns);
+	must_run("ip", "netns", "add", other);
+	memset(&target, 0, sizeof(target));
+	target.name = (char *)ns;
+	target.inode = ns_inode(ns);
+	fd = netns_target_open(&target, &config);
+	assert_true(fd >= 0);
+	assert_int_equal(nsfs_fd_inode(fd, &inode), 0);
+	assert_int_equal(inode, target.inode);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	close(fd);
+
+	/* the name now leads to another namespace: ours is gone */
+	target.inode = ns_inode(other);
+	assert_int_equal(netns_target_open(&target, &config), -ENOENT);
+	/* deleted: gone as well; through our own PID it is found again */
+	target.inode = ns_inode(ns);
+	must_run("ip", "netns", "delete", ns);
+	assert_int_equal(netns_target_open(&target, &config), -ENOENT);
+	target.name = NULL;
+	target.pid = getpid();
+	target.inode = path_inode("/proc/self/ns/net");
+	fd = netns_target_open(&target, &config);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(collector_matches_ip_for_every_device,
+					  sweep),
+		cmocka_unit_test_teardown(
+			collector_gives_same_page_with_any_worker_count, sweep),
+		cmocka_unit_test_teardown(
+			collector_skips_entries_that_are_no_namespace, sweep),
+		cmocka_unit_test_teardown(collector_reads_multipart_dumps_whole,
+					  sweep),
+		cmocka_unit_test_teardown(
+			collector_never_keeps_a_deleted_namespace_alive, sweep),
+		cmocka_unit_test_teardown(collector_escapes_odd_namespace_names,
+					  sweep),
+		cmocka_unit_test_teardown(
+			collector_prefers_first_directory_then_smallest_name,
+			sweep),
+		cmocka_unit_test_teardown(
+			collector_fails_namespaces_past_the_deadline, sweep),
+		cmocka_unit_test_teardown(
+			collector_never_passes_off_an_interrupted_dump, sweep),
+		cmocka_unit_test_teardown(target_open_checks_identity, sweep),
+	};
+	const char *ci = getenv("CI");
+
+	if (geteuid() != 0) {
+		if (ci && !strcmp(ci, "true")) {
+			fprintf(stderr,
+				"test_netns_live needs root, and CI must run it\n");
+			return 1;
+		}
+		fprintf(stderr, "test_netns_live needs root: skipped\n");
+		return 77;
+	}
+	return cmocka_run_group_tests(tests, group_setup, sweep);
+}
