@@ -17,7 +17,6 @@ passed=0
 failed=0
 test_name=$(basename "$0" .sh)
 work_dir=$(mktemp -d "/tmp/$test_name.XXXXXX")
-made_namespaces=()
 started_pids=()
 
 # Exit 77 (skipped) without root; under CI (which runs as root) a missing
@@ -65,9 +64,12 @@ cleanup()
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
-	for ns in "${made_namespaces[@]}"; do
-		ip netns delete "$ns" 2>/dev/null
-	done
+	# ns_add runs in $(...) subshells, so names are kept in a file
+	if [ -f "$work_dir/namespaces" ]; then
+		while IFS= read -r ns; do
+			ip netns delete "$ns" 2>/dev/null || rm -f "/run/netns/$ns"
+		done <"$work_dir/namespaces"
+	fi
 	rm -rf "$work_dir"
 }
 trap cleanup EXIT
@@ -78,14 +80,14 @@ ns_add()
 	local name=$NSE_TEST_PREFIX$1
 	ip netns delete "$name" 2>/dev/null
 	ip netns add "$name" || return 1
-	made_namespaces+=("$name")
+	ns_track "$name"
 	echo "$name"
 }
 
 # ns_track NAME: removes NAME at exit (for namespaces made by other means).
 ns_track()
 {
-	made_namespaces+=("$1")
+	printf '%s\n' "$1" >>"$work_dir/namespaces"
 }
 
 ns_inode()
