@@ -321,7 +321,7 @@ static void assert_device(const char *page, const char *labels, char *line)
 		"receive_drop",	    "receive_multicast", "transmit_bytes",
 		"transmit_packets", "transmit_errs",	 "transmit_drop",
 	};
-	char *f[KF_COUNT], dev[256];
+	char *f[KF_COUNT], dev[384];
 	int i;
 
 	for (i = 0; i < KF_COUNT; i++) {
@@ -350,7 +350,7 @@ static void assert_namespace_matches_kernel(const char *page, const char *ns,
 					    const char *links,
 					    const char *addrs)
 {
-	char labels[256], prefix[300], *copy, *line, *save;
+	char labels[256], prefix[384], *copy, *line, *save;
 	char dev[64], family[16], addr[64], scope[16];
 	unsigned prefixlen;
 	size_t n_links = 0, n_addrs = 0;
@@ -517,7 +517,7 @@ static void collector_gives_same_page_with_any_worker_count(void **state)
 static void collector_skips_entries_that_are_no_namespace(void **state)
 {
 	const char *live = PREFIX "stale-live", *mid = PREFIX "stale-mid";
-	char path[256], *page, labels[200];
+	char path[256], *page, labels[256];
 	uint64_t mid_inode, stale_inode;
 	pid_t gone;
 	int err;
@@ -563,7 +563,7 @@ static void collector_skips_entries_that_are_no_namespace(void **state)
 static void collector_reads_multipart_dumps_whole(void **state)
 {
 	const char *ns = PREFIX "many";
-	char *batch, *p, labels[200], prefix[300], *page;
+	char *batch, *p, labels[256], prefix[384], *page;
 	size_t size = 64 * 1024;
 	int i;
 
@@ -669,7 +669,7 @@ static void collector_escapes_odd_namespace_names(void **state)
 {
 	/* a quote, a backslash and a byte that is not UTF-8 */
 	const char *ns = PREFIX "odd\"\\\xff";
-	char *page, labels[200];
+	char *page, labels[256];
 	int err;
 
 	(void)state;
@@ -687,7 +687,7 @@ static void collector_escapes_odd_namespace_names(void **state)
 static void collector_prefers_first_directory_then_smallest_name(void **state)
 {
 	const char *ns = PREFIX "name-b";
-	char *page, labels[200];
+	char *page, labels[256];
 	int err;
 
 	(void)state;
@@ -707,7 +707,7 @@ static void collector_prefers_first_directory_then_smallest_name(void **state)
 static void collector_fails_namespaces_past_the_deadline(void **state)
 {
 	const char *ns = PREFIX "late";
-	char *page, labels[200];
+	char *page, labels[256];
 	int err;
 
 	(void)state;
@@ -763,7 +763,7 @@ static size_t distinct_lines(const char *page, const char *prefix,
 static void collector_never_passes_off_an_interrupted_dump(void **state)
 {
 	const char *ns = PREFIX "intr";
-	char *batch, *p, *page, labels[200], prefix[300], success[300];
+	char *batch, *p, *page, labels[256], prefix[384], success[384];
 	char path[] = "/tmp/nsetest-netns-rotate.XXXXXX";
 	size_t total, distinct, runs = 0, complete = 0;
 	int i, round, fd, status, err;
