@@ -492,16 +492,26 @@ ratio()
 }
 
 # Other test suites sweep nsetest-*: a run that lost namespaces on the
-# way measured something else and must not report.
+# way measured something else and must not report (bench_one returns 2
+# and the N is tried again).
 check_namespaces()
 {
 	local have
-	have=$(ip netns list 2>/dev/null | awk '{ print $1 }' | grep -c "^${prefix}[0-9]" ||
-		true)
+	have=$(ip netns list 2>/dev/null | awk '{ print $1 }' |
+		grep -c "^${prefix}[0-9]" || true)
 	[ "$have" = "$1" ] && return 0
 	log "only $have of $1 benchmark namespaces are left: something" \
-		"else removed nsetest-* during the run; not reporting"
+		"else removed nsetest-* during the run; discarding it"
 	return 1
+}
+
+# Returns 2 when the node namespace's name is gone (swept by someone
+# else), so that the failed scrape makes the N run again; 1 otherwise.
+node_lost()
+{
+	[ -e "/run/netns/$node_ns" ] && return 1
+	log "$node_ns was removed during the run; discarding it"
+	return 2
 }
 
 choose_k()
@@ -575,7 +585,7 @@ bench_one()
 			log "N=$n: WARNING: no Content-Encoding: gzip in reply"
 		fi
 		stop_exporter
-		check_namespaces "$n" || return 1
+		check_namespaces "$n" || return 2
 	fi
 
 	reps=5
@@ -589,7 +599,7 @@ bench_one()
 		shell_loop >"$work/shell.prom" || { log "shell loop failed"; return 1; }
 		printf '%s\n' "$(ms_since "$t0")" >>"$work/t-shell"
 	done
-	check_namespaces "$n" || return 1
+	check_namespaces "$n" || return 2
 	shell_cpu=$(per_run_ms "$cpu0" "$(cpu_ms $$ children)" "$reps")
 	shell_med=$(median "$work/t-shell")
 	shell_series=$(series_count "$work/shell.prom")
@@ -626,12 +636,12 @@ bench_one()
 	check_foreign_node_exporter
 	ip netns exec "$node_ns" bash -c "$(declare -f scrape_set); \
 		scrape_set '$node_url' 2 '$work/node-warm' '$work/node.prom'" ||
-		return 1
+		{ node_lost; return; }
 	node_k=$(choose_k "$(tail -n 1 "$work/node-warm")")
 	cpu0=$(cpu_ms "$node_pid")
 	ip netns exec "$node_ns" bash -c "$(declare -f scrape_set); \
 		scrape_set '$node_url' $node_k '$work/t-node' '$work/node.prom'" ||
-		return 1
+		{ node_lost; return; }
 	node_cpu=$(per_run_ms "$cpu0" "$(cpu_ms "$node_pid")" "$node_k")
 	node_med=$(median "$work/t-node")
 	node_series=$(series_count "$work/node.prom")
@@ -646,7 +656,7 @@ bench_one()
 	table_rows+=("| $n | $(fmt_ms "$our_plain") | $(fmt_ms "$our_gzip") | $(fmt_kib "$size_plain") / $(fmt_kib "$size_gzip") | ${series:-n/a} | $(fmt_kib "${hwm_kb:+$((hwm_kb * 1024))}") | $(fmt_ms "$shell_med") | $(ratio "$shell_med" "$our_plain") | $(fmt_us "$node_ps") | $(fmt_us "$ours_ps") | $(ratio "$node_ps" "$ours_ps") |")
 	detail_rows+=("| $n | $(fmt_ms "$setup_ms") | $k | ${gz_enc} | $foreign | $shell_series | $reps | $node_devices | $node_series | $node_k | $(fmt_ms "$node_med") | $(fmt_kib "${node_hwm_kb:+$((node_hwm_kb * 1024))}") |")
 	cpu_rows+=("| $n | $(fmt_ms "$our_cpu") | $(fmt_ms "$shell_cpu") | $(ratio "$shell_cpu" "$our_cpu") | $(fmt_ms "$node_cpu") | $(fmt_us "$node_cpu_ps") | $(fmt_us "$our_cpu_ps") | $(ratio "$node_cpu_ps" "$our_cpu_ps") |")
-	scaling+=("$n ${our_plain:-nan} ${series:-0} ${shell_med} ${node_med}")
+	scaling+=("$n ${our_plain:-nan} ${series:-0} ${our_cpu:-nan}")
 
 	log "N=$n: tearing down"
 	teardown
@@ -692,13 +702,14 @@ print_report()
 			split(a, x, " "); split(b, y, " ")
 			printf "Linearity: from N=%d to N=%d (%.0f× the namespaces) ", x[1], y[1], y[1] / x[1]
 			printf "the series grew %.1f× and the median scrape %.1f×; ", y[3] / x[3], y[2] / x[2]
-			printf "cost per series went from %.3f to %.3f µs.\n", x[2] * 1000 / x[3], y[2] * 1000 / y[3] }'
+			printf "per series, the median went from %.3f to %.3f µs ", x[2] * 1000 / x[3], y[2] * 1000 / y[3]
+			printf "and CPU time from %.3f to %.3f µs.\n", x[4] * 1000 / x[3], y[4] * 1000 / y[3] }'
 	fi
 }
 
 main()
 {
-	local n report
+	local n report attempt rc
 	install_deps || { log "apt-get failed"; exit 1; }
 	sweep || exit 1
 	: >"$pid_file"
@@ -714,7 +725,17 @@ main()
 		fi
 	fi
 	for n in "${sizes[@]}"; do
-		bench_one "$n" || { log "N=$n failed"; exit 1; }
+		for attempt in 1 2 3; do
+			bench_one "$n"
+			rc=$?
+			[ $rc = 0 ] && break
+			if [ $rc = 2 ] && [ $attempt -lt 3 ]; then
+				log "N=$n: again, attempt $((attempt + 1)) of 3"
+				continue
+			fi
+			log "N=$n failed"
+			exit 1
+		done
 	done
 	report=$bench_dir/results-$(date +%Y%m%d-%H%M%S).md
 	print_report | tee "$report"
