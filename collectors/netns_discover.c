@@ -243,7 +243,7 @@ void netns_targets_release(struct netns_targets *targets)
  */
 static int open_expected(const char *path, uint64_t expected)
 {
-	uint64_t inode;
+	uint64_t inode = 0;
 	int fd, err;
 
 	/* O_NONBLOCK: should the path have become a FIFO, do not wait */

@@ -126,10 +126,12 @@ static ssize_t read_small(int dir_fd, const char *name, char *buf, size_t size)
 	if (fd < 0)
 		return -errno;
 	n = read(fd, buf, size - 1);
-	err = n < 0 ? -errno : 0;
-	close(fd);
-	if (err)
+	if (n < 0) {
+		err = -errno;
+		close(fd);
 		return err;
+	}
+	close(fd);
 	buf[n] = '\0';
 	return n;
 }
