@@ -47,10 +47,13 @@ check_cmd "405 says what is allowed" grep -qi '^allow:.*GET' <(curl -s -D - -o /
 check_cmd "text format by default" grep -qi '^content-type: text/plain; version=0.0.4' <(curl -s -D - -o /dev/null "$URL/metrics")
 
 # Concurrent scrapes: every body whole, with the same set of series names.
+curls=()
 for i in 1 2 3 4; do
 	curl -s -o "$work_dir/c$i.prom" "$URL/metrics" &
+	curls+=($!)
 done
-wait
+# only the clients: a bare wait would also wait for the exporter
+wait "${curls[@]}"
 for i in 1 2 3 4; do
 	grep -v '^#' "$work_dir/c$i.prom" | sed 's/[ {].*//' | sort -u >"$work_dir/c$i.names"
 	check_cmd "concurrent scrape $i is valid" promtool_check "$work_dir/c$i.prom"
