@@ -57,14 +57,15 @@ check_eq "deleted namespace gone from the next scrape" 0 \
 # teardown is asynchronous: poll for the kernel to drop the pair
 freed=no
 for i in $(seq 1 50); do
-	scrape "$work_dir/pin3.prom"
 	if ! ip -n "$pa" link show vpA >/dev/null 2>&1; then
 		freed=yes
 		break
 	fi
+	scrape "$work_dir/pin3.prom" # scraping goes on meanwhile
 	sleep 0.1
 done
 check_eq "kernel freed the deleted namespace (vpA gone)" yes "$freed"
+scrape "$work_dir/pin3.prom"
 check_eq "vpA gone from the page" 0 \
 	"$(count_lines "$work_dir/pin3.prom" "device=\"vpA\"")"
 held=0
