@@ -31,6 +31,12 @@ struct config {
 	unsigned max_requests;
 	/* seconds kept back from the scraper's timeout for writing the page */
 	double timeout_offset;
+
+	/* --web.config.file (exporter-toolkit format) and the admin file */
+	const char *web_config_file;
+	const char *admin_config_file;
+	/* admin API over plain HTTP on a non-loopback address */
+	bool admin_allow_insecure;
 };
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "http.h"
 #include "self_metrics.h"
+#include "web_config.h"
 
 /* What the command line said about one collector. */
 enum collector_choice {
@@ -181,6 +182,28 @@ static int set_procfs(struct parse_state *state, const char *name,
 	return 0;
 }
 
+static int set_config_file(struct parse_state *state, const char *name,
+			   const char *value)
+{
+	struct config *config = &state->flags->config;
+
+	if (!*value)
+		return parse_error(
+			state, "flag --%s: the path must not be empty", name);
+	if (!strcmp(name, "admin.config.file"))
+		config->admin_config_file = value;
+	else
+		config->web_config_file = value;
+	return 0;
+}
+
+static int set_admin_allow_insecure(struct parse_state *state, const char *name,
+				    const char *value)
+{
+	state->flags->config.admin_allow_insecure = true;
+	return 0;
+}
+
 static int set_log_level(struct parse_state *state, const char *name,
 			 const char *value)
 {
@@ -249,6 +272,16 @@ static const struct flag_spec flag_specs[] = {
 	{"web.max-requests", "N", "40",
 	 "Scrapes served at the same time; one more is answered 503 at once. 0 means no limit.",
 	 set_max_requests},
+	{"web.config.file", "FILE", NULL,
+	 "Web configuration in the exporter-toolkit " WEB_CONFIG_TOOLKIT_VERSION
+	 " format: TLS, basic_auth_users, http_server_config.headers. Re-read on SIGHUP.",
+	 set_config_file},
+	{"admin.config.file", "FILE", NULL,
+	 "Turns the admin API (/api/v1/netns) on: admin_users, user names to bcrypt hashes. Re-read on SIGHUP.",
+	 set_config_file},
+	{"admin.allow-insecure", NULL, NULL,
+	 "Serve the admin API over plain HTTP on addresses other than loopback.",
+	 set_admin_allow_insecure},
 	{"web.timeout-offset", "SECONDS", "0.5",
 	 "Seconds subtracted from the scraper's X-Prometheus-Scrape-Timeout-Seconds to leave time for sending the page.",
 	 set_timeout_offset},

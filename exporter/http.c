@@ -59,6 +59,10 @@ struct http_server {
 	pthread_cond_t idle;
 	unsigned in_flight; /* requests seen by the handler, not completed */
 	bool stopped;
+
+	struct http_hooks hooks;
+	struct http_tls tls;
+	bool use_tls;
 };
 
 /* Bodies beyond this are refused with 413: no route needs a large one. */
@@ -68,6 +72,8 @@ struct http_server {
 struct http_pending {
 	struct outbuf body;
 	bool too_large;
+	bool counted;  /* the access handler has seen the request */
+	char *raw_uri; /* as sent, before libmicrohttpd decoded it */
 };
 
 static const struct {
@@ -80,6 +86,21 @@ static const struct {
 };
 
 #define N_HTTP_METHODS (sizeof(http_methods) / sizeof(http_methods[0]))
+
+enum MHD_Result http_queue_response(struct MHD_Connection *connection,
+				    unsigned status,
+				    struct MHD_Response *response)
+{
+	const union MHD_ConnectionInfo *info;
+	struct http_server *server;
+
+	info = MHD_get_connection_info(connection,
+				       MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	server = info ? info->socket_context : NULL;
+	if (server && server->hooks.decorate)
+		server->hooks.decorate(server->hooks.arg, response);
+	return MHD_queue_response(connection, status, response);
+}
 
 enum MHD_Result http_respond_text(struct MHD_Connection *connection,
 				  unsigned status, const char *content_type,
@@ -95,7 +116,7 @@ enum MHD_Result http_respond_text(struct MHD_Connection *connection,
 	if (content_type)
 		MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
 					content_type);
-	ret = MHD_queue_response(connection, status, response);
+	ret = http_queue_response(connection, status, response);
 	MHD_destroy_response(response);
 	return ret;
 }
@@ -163,7 +184,7 @@ static enum MHD_Result queue_scrape_response(struct MHD_Connection *connection,
 	enum MHD_Result ret;
 
 	add_scrape_headers(response, format, gzip);
-	ret = MHD_queue_response(connection, MHD_HTTP_OK, response);
+	ret = http_queue_response(connection, MHD_HTTP_OK, response);
 	MHD_destroy_response(response);
 	return ret;
 }
@@ -445,8 +466,8 @@ static enum MHD_Result respond_not_allowed(struct MHD_Connection *connection,
 	MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
 				"text/plain; charset=utf-8");
 	MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, allow);
-	ret = MHD_queue_response(connection, MHD_HTTP_METHOD_NOT_ALLOWED,
-				 response);
+	ret = http_queue_response(connection, MHD_HTTP_METHOD_NOT_ALLOWED,
+				  response);
 	MHD_destroy_response(response);
 	return ret;
 }
@@ -461,9 +482,15 @@ static enum MHD_Result dispatch(struct http_server *server,
 		.connection = connection,
 		.method = method,
 		.path = path,
+		.raw_path = pending->raw_uri ? pending->raw_uri : path,
 		.body = "",
 	};
+	enum MHD_Result ret;
 
+	/* authentication comes first, also for paths that have no route */
+	if (server->hooks.gate &&
+	    server->hooks.gate(server->hooks.arg, &request, &ret))
+		return ret;
 	if (!route)
 		return respond_plain(connection, MHD_HTTP_NOT_FOUND,
 				     "not found\n");
@@ -486,6 +513,40 @@ static enum MHD_Result dispatch(struct http_server *server,
 	return route->handler(route->arg, &request);
 }
 
+static struct http_pending *http_pending_new(const char *raw_uri)
+{
+	struct http_pending *pending = calloc(1, sizeof(*pending));
+
+	if (!pending)
+		return NULL;
+	outbuf_init(&pending->body, EXPOSITION_TEXT);
+	pending->raw_uri = raw_uri ? strdup(raw_uri) : NULL;
+	if (raw_uri && !pending->raw_uri) {
+		free(pending);
+		return NULL;
+	}
+	return pending;
+}
+
+/*
+ * libmicrohttpd decodes the path before the handler sees it, and "%00"
+ * would end it early: keep the path as sent for routes that need it.
+ */
+static void *http_uri_seen(void *cls, const char *uri,
+			   struct MHD_Connection *connection)
+{
+	return http_pending_new(uri);
+}
+
+/* Lets http_queue_response find the server from a connection. */
+static void http_connection_notify(void *cls, struct MHD_Connection *connection,
+				   void **socket_context,
+				   enum MHD_ConnectionNotificationCode code)
+{
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		*socket_context = cls;
+}
+
 static enum MHD_Result http_access(void *cls, struct MHD_Connection *connection,
 				   const char *url, const char *method,
 				   const char *version, const char *upload_data,
@@ -495,11 +556,12 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *connection,
 	struct http_pending *pending = *con_cls;
 
 	/* the first call only announces the headers: count the request */
-	if (!pending) {
-		pending = calloc(1, sizeof(*pending));
+	if (!pending || !pending->counted) {
+		if (!pending)
+			pending = http_pending_new(NULL);
 		if (!pending)
 			return MHD_NO;
-		outbuf_init(&pending->body, EXPOSITION_TEXT);
+		pending->counted = true;
 		*con_cls = pending;
 		pthread_mutex_lock(&server->lock);
 		server->in_flight++;
@@ -525,11 +587,17 @@ static void http_completed(void *cls, struct MHD_Connection *connection,
 	struct http_server *server = cls;
 	struct http_pending *pending = *con_cls;
 
+	bool counted;
+
 	if (!pending)
 		return;
 	*con_cls = NULL;
+	counted = pending->counted;
 	outbuf_release(&pending->body);
+	free(pending->raw_uri);
 	free(pending);
+	if (!counted) /* refused before the handler, e.g. headers too large */
+		return;
 	pthread_mutex_lock(&server->lock);
 	if (!--server->in_flight)
 		pthread_cond_broadcast(&server->idle);
@@ -578,6 +646,18 @@ struct http_server *http_server_new(const struct config *config,
 		return NULL;
 	}
 	return server;
+}
+
+void http_server_set_hooks(struct http_server *server,
+			   const struct http_hooks *hooks)
+{
+	server->hooks = *hooks;
+}
+
+void http_server_set_tls(struct http_server *server, const struct http_tls *tls)
+{
+	server->tls = *tls;
+	server->use_tls = true;
 }
 
 int http_address_split(const char *address, char *host, size_t host_len,
@@ -668,6 +748,32 @@ static int socket_listen(const struct sockaddr *addr, socklen_t addr_len,
 	return fd;
 }
 
+static void option_add(struct MHD_OptionItem *items, size_t *n,
+		       enum MHD_OPTION option, const char *value)
+{
+	items[(*n)++] = (struct MHD_OptionItem){option, 0, (void *)value};
+}
+
+/* The GnuTLS options of a daemon, ended by MHD_OPTION_END; none without TLS. */
+static void tls_options(const struct http_server *server,
+			struct MHD_OptionItem items[5])
+{
+	size_t n = 0;
+
+	if (server->use_tls) {
+		option_add(items, &n, MHD_OPTION_HTTPS_MEM_KEY,
+			   server->tls.key_pem);
+		option_add(items, &n, MHD_OPTION_HTTPS_MEM_CERT,
+			   server->tls.cert_pem);
+		option_add(items, &n, MHD_OPTION_HTTPS_PRIORITIES,
+			   server->tls.priorities);
+		if (server->tls.trust_pem)
+			option_add(items, &n, MHD_OPTION_HTTPS_MEM_TRUST,
+				   server->tls.trust_pem);
+	}
+	items[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+}
+
 /*
  * Hands fd to a new daemon (which closes it when stopped); closes it on
  * failure. MHD says why it refused through the logger.
@@ -685,6 +791,7 @@ static int listener_start(struct http_server *server, int fd, int family,
 	 * because select() refuses descriptors above 1023, which a scrape
 	 * over many namespaces reaches. MHD's connection limit caps threads.
 	 */
+	struct MHD_OptionItem tls[5];
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
 			 MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
 			 MHD_USE_ITC | MHD_USE_ERROR_LOG;
@@ -695,6 +802,9 @@ static int listener_start(struct http_server *server, int fd, int family,
 		goto out_close_fd;
 	if (family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	if (server->use_tls)
+		flags |= MHD_USE_TLS;
+	tls_options(server, tls);
 	/* the logger goes first so that MHD reports nothing around it */
 	listener->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, http_access, server,
@@ -702,7 +812,10 @@ static int listener_start(struct http_server *server, int fd, int family,
 		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
 		http_completed, server, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		(size_t)HTTP_CONNECTION_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)HTTP_IDLE_TIMEOUT, MHD_OPTION_END);
+		(unsigned)HTTP_IDLE_TIMEOUT, MHD_OPTION_URI_LOG_CALLBACK,
+		http_uri_seen, server, MHD_OPTION_NOTIFY_CONNECTION,
+		http_connection_notify, server, MHD_OPTION_ARRAY, tls,
+		MHD_OPTION_END);
 	if (!listener->daemon) {
 		snprintf(
 			err_text, err_len,

@@ -38,6 +38,8 @@ struct http_request {
 	enum http_method method_bit; /* the method, known to be allowed */
 	const char *path;	     /* URL path, decoded, without the query */
 	const char *rest;	     /* for a prefix route, the path after it */
+	/* the path as sent, still percent-encoded, with any query */
+	const char *raw_path;
 	/* the request body, NUL-terminated ("" when none), up to 64 KiB */
 	const char *body;
 	size_t body_len;
@@ -91,6 +93,40 @@ unsigned http_server_listener_port(const struct http_server *server,
 void http_server_stop(struct http_server *server, double grace_seconds);
 /* Stops the server if needed and frees it. NULL-safe. */
 void http_server_free(struct http_server *server);
+
+/*
+ * Hooks around every request, for authentication and response headers:
+ * gate runs before routing and returns true when it has answered the
+ * request itself (*ret is then the result); decorate adds headers to every
+ * response queued through http_queue_response, which all of ours are.
+ */
+struct http_hooks {
+	bool (*gate)(void *arg, const struct http_request *request,
+		     enum MHD_Result *ret);
+	void (*decorate)(void *arg, struct MHD_Response *response);
+	void *arg;
+};
+
+/* Installs hooks (copied; arg must outlive the server). Before start. */
+void http_server_set_hooks(struct http_server *server,
+			   const struct http_hooks *hooks);
+
+/* TLS for every listener: PEM text kept by the caller while serving. */
+struct http_tls {
+	const char *cert_pem;
+	const char *key_pem;
+	const char *trust_pem;	/* client CAs: ask for client certificates */
+	const char *priorities; /* GnuTLS priority string */
+};
+
+/* Serves HTTPS with tls (copied, not the strings). Before start. */
+void http_server_set_tls(struct http_server *server,
+			 const struct http_tls *tls);
+
+/* Adds the decorate hook's headers to response and queues it. */
+enum MHD_Result http_queue_response(struct MHD_Connection *connection,
+				    unsigned status,
+				    struct MHD_Response *response);
 
 /* Queues a copy of body as a response. */
 enum MHD_Result http_respond_text(struct MHD_Connection *connection,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin_api.h"
 #include "exposition.h"
 #include "flags.h"
 #include "http.h"
@@ -18,6 +19,7 @@
 #include "registry.h"
 #include "scrape_runner.h"
 #include "self_metrics.h"
+#include "web_access.h"
 
 static void log_start(const struct config *config,
 		      const struct collector *const *collectors,
@@ -46,23 +48,101 @@ static void log_start(const struct config *config,
 	outbuf_release(&names);
 }
 
+/*
+ * Loads --web.config.file and --admin.config.file and refuses an admin API
+ * over plain HTTP off loopback. NULL after logging why.
+ */
+static struct web_access *access_setup(const struct config *config)
+{
+	struct web_access *access;
+	struct http_tls tls;
+	char message[512];
+
+	access = web_access_new(config->web_config_file,
+				config->admin_config_file, message,
+				sizeof(message));
+	if (!access) {
+		log_error("cannot load the web configuration", "err", message,
+			  NULL);
+		return NULL;
+	}
+	if (!web_access_admin_enabled(access)) {
+		log_info(
+			"the admin API is off; --admin.config.file turns it on",
+			NULL);
+		return access;
+	}
+	if (admin_api_transport_check(config, web_access_tls(access, &tls),
+				      config->admin_allow_insecure, message,
+				      sizeof(message)) < 0) {
+		log_error("refusing to serve the admin API", "err", message,
+			  NULL);
+		web_access_free(access);
+		return NULL;
+	}
+	return access;
+}
+
+/* Puts authentication, headers, TLS and the admin routes on server. */
+static int access_install(struct http_server *server, struct web_access *access,
+			  struct admin_api *api)
+{
+	struct http_hooks hooks = {web_access_gate, web_access_decorate,
+				   access};
+	struct http_tls tls;
+
+	http_server_set_hooks(server, &hooks);
+	if (web_access_tls(access, &tls)) {
+		http_server_set_tls(server, &tls);
+		log_info("TLS is on", NULL);
+	}
+	return admin_api_register(api, server);
+}
+
+/* Waits for SIGTERM or SIGINT, reloading the config files on SIGHUP. */
+static int wait_for_stop(const sigset_t *signals, struct web_access *access)
+{
+	int signal_number;
+
+	for (;;) {
+		/* sigwait fails only for an invalid set: a stop, then */
+		if (sigwait(signals, &signal_number))
+			return SIGTERM;
+		if (signal_number != SIGHUP)
+			return signal_number;
+		log_info("reloading the web and admin config", "signal",
+			 "SIGHUP", NULL);
+		web_access_reload(access);
+	}
+}
+
 /* Serves until a stop signal; 0, or 1 when the server cannot start. */
 static int serve(const struct flags *flags,
 		 const struct collector *const *collectors, const bool *enabled,
 		 size_t n_collectors, const sigset_t *stop_signals)
 {
-	struct scrape_runner *runner;
+	const struct config *config = &flags->config;
+	struct netns_admin netns = {config->netns_dirs[0], config->procfs};
+	struct scrape_runner *runner = NULL;
 	struct http_server *server = NULL;
+	struct web_access *access;
+	struct admin_api *api = NULL;
 	char message[256];
 	int err, signal_number, status = 1;
 	size_t i;
 
 	log_start(&flags->config, collectors, enabled, n_collectors);
+	access = access_setup(config);
+	if (!access)
+		return 1;
 	runner = scrape_runner_new(&flags->config, collectors, enabled,
 				   n_collectors);
-	if (runner)
+	api = admin_api_new(&netns, access);
+	if (runner && api)
 		server = http_server_new(&flags->config, runner);
-	if (!server) {
+	err = server ? access_install(server, access, api) : -errno;
+	if (err) {
+		errno = -err;
 		log_error("cannot set up the server", "err", strerror(errno),
 			  NULL);
 		goto out;
@@ -76,9 +156,7 @@ static int serve(const struct flags *flags,
 		log_info("listening", "address",
 			 http_server_listener_address(server, i), NULL);
 
-	/* sigwait fails only for an invalid set: treat that as a stop too */
-	if (sigwait(stop_signals, &signal_number))
-		signal_number = SIGTERM;
+	signal_number = wait_for_stop(stop_signals, access);
 	log_info("shutting down", "signal",
 		 signal_number == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
 	http_server_stop(server, HTTP_STOP_GRACE_SECONDS);
@@ -86,6 +164,8 @@ static int serve(const struct flags *flags,
 	status = 0;
 out:
 	http_server_free(server);
+	admin_api_free(api);
+	web_access_free(access);
 	scrape_runner_free(runner);
 	return status;
 }
@@ -136,6 +216,7 @@ int main(int argc, char **argv)
 	sigemptyset(&stop_signals);
 	sigaddset(&stop_signals, SIGTERM);
 	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGHUP); /* reloads the config files */
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 	/* a client that goes away mid-page must not kill the process */
 	signal(SIGPIPE, SIG_IGN);

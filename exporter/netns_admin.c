@@ -623,6 +623,21 @@ out_free:
 	return errno ? -errno : -ENOMEM;
 }
 
+/* An rtnetlink socket for nsid queries, or NULL (ids are then left out). */
+static struct mnl_socket *nsid_socket_open(void)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+
+	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		mnl_socket_close(nl);
+		nl = NULL;
+	}
+	if (!nl)
+		log_debug("cannot open rtnetlink; netns ids left out", "err",
+			  strerror(errno), NULL);
+	return nl;
+}
+
 int netns_admin_list(const struct netns_admin *admin,
 		     struct netns_admin_entry **entries, size_t *n_entries,
 		     struct netns_admin_failure *fail)
@@ -641,20 +656,42 @@ int netns_admin_list(const struct netns_admin *admin,
 		return err;
 	}
 	/* without netlink the list still has names and inodes */
-	nl = mnl_socket_open(NETLINK_ROUTE);
-	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		mnl_socket_close(nl);
-		nl = NULL;
-	}
-	if (!nl)
-		log_debug("cannot open rtnetlink; netns ids left out", "err",
-			  strerror(errno), NULL);
+	nl = nsid_socket_open();
 	err = entries_read(dir, nl, entries, n_entries);
 	if (err)
 		fail_set(fail, NETNS_STEP_LIST, err, NULL);
 	if (nl)
 		mnl_socket_close(nl);
 	closedir(dir);
+	return err;
+}
+
+int netns_admin_lookup(const struct netns_admin *admin, const char *name,
+		       struct netns_admin_entry *entry)
+{
+	struct mnl_socket *nl;
+	struct stat st;
+	int dir_fd, err = 0;
+
+	memset(entry, 0, sizeof(*entry));
+	dir_fd = open(admin->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0)
+		return -errno;
+	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		err = -errno;
+		goto out_close;
+	}
+	entry->name = strdup(name);
+	if (!entry->name) {
+		err = -ENOMEM;
+		goto out_close;
+	}
+	nl = nsid_socket_open();
+	entry_probe(dir_fd, nl, entry);
+	if (nl)
+		mnl_socket_close(nl);
+out_close:
+	close(dir_fd);
 	return err;
 }
 
@@ -688,6 +725,26 @@ static void url_name(struct outbuf *out, const char *name)
 	outbuf_putc(out, '"');
 }
 
+void netns_admin_entry_json(const struct netns_admin_entry *entry,
+			    struct outbuf *out)
+{
+	outbuf_puts(out, "{\"name\":");
+	json_string(out, entry->name, strlen(entry->name));
+	outbuf_puts(out, ",\"url_name\":");
+	url_name(out, entry->name);
+	outbuf_puts(out, ",\"inode\":");
+	if (entry->is_netns)
+		outbuf_u64(out, entry->inode);
+	else
+		outbuf_puts(out, "null");
+	outbuf_puts(out, ",\"nsid\":");
+	if (entry->has_nsid)
+		outbuf_i64(out, entry->nsid);
+	else
+		outbuf_puts(out, "null");
+	outbuf_putc(out, '}');
+}
+
 void netns_admin_list_json(const struct netns_admin_entry *entries, size_t n,
 			   struct outbuf *out)
 {
@@ -695,23 +752,8 @@ void netns_admin_list_json(const struct netns_admin_entry *entries, size_t n,
 
 	outbuf_putc(out, '[');
 	for (i = 0; i < n; i++) {
-		const struct netns_admin_entry *e = &entries[i];
-
-		outbuf_puts(out, i ? ",\n{\"name\":" : "\n{\"name\":");
-		json_string(out, e->name, strlen(e->name));
-		outbuf_puts(out, ",\"url_name\":");
-		url_name(out, e->name);
-		outbuf_puts(out, ",\"inode\":");
-		if (e->is_netns)
-			outbuf_u64(out, e->inode);
-		else
-			outbuf_puts(out, "null");
-		outbuf_puts(out, ",\"nsid\":");
-		if (e->has_nsid)
-			outbuf_i64(out, e->nsid);
-		else
-			outbuf_puts(out, "null");
-		outbuf_putc(out, '}');
+		outbuf_puts(out, i ? ",\n" : "\n");
+		netns_admin_entry_json(&entries[i], out);
 	}
 	outbuf_puts(out, n ? "\n]\n" : "]\n");
 }

@@ -89,6 +89,17 @@ int netns_admin_list(const struct netns_admin *admin,
 void netns_admin_entries_free(struct netns_admin_entry *entries, size_t n);
 
 /*
+ * Fills entry (its name is a copy, free it) for NAME alone, as the list
+ * would. 0, or -ENOENT when there is no such entry.
+ */
+int netns_admin_lookup(const struct netns_admin *admin, const char *name,
+		       struct netns_admin_entry *entry);
+
+/* One entry as the JSON object the list holds. */
+void netns_admin_entry_json(const struct netns_admin_entry *entry,
+			    struct outbuf *out);
+
+/*
  * Writes the list as a JSON array of objects with name, url_name (the name
  * percent-encoded, exact even when the name is not UTF-8), inode and nsid
  * (null when absent).

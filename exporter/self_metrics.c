@@ -160,6 +160,7 @@ void self_metrics_read(struct self_metrics *snapshot)
 	double ticks = (double)sysconf(_SC_CLK_TCK);
 
 	memset(snapshot, 0, sizeof(*snapshot));
+	admin_api_counts_read(&snapshot->admin);
 	if (read_small_file("/proc/self/stat", line, sizeof(line)) == 0 &&
 	    self_stat_parse(line, &stat) == 0) {
 		snapshot->have_stat = true;
@@ -239,7 +240,12 @@ bool self_metrics_render(const struct self_metrics *snapshot, size_t *cursor,
 	if (*cursor == 0) {
 		build_info_render(out);
 		(*cursor)++;
-		return N_PROCESS_FAMILIES > 0;
+		return true;
+	}
+	if (*cursor > N_PROCESS_FAMILIES) {
+		/* the admin API's counter comes last */
+		admin_api_counts_render(&snapshot->admin, out);
+		return false;
 	}
 	/* skip families the snapshot lacks, write the next one it has */
 	while (*cursor <= N_PROCESS_FAMILIES) {
@@ -254,5 +260,5 @@ bool self_metrics_render(const struct self_metrics *snapshot, size_t *cursor,
 			break;
 		}
 	}
-	return *cursor <= N_PROCESS_FAMILIES;
+	return true;
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "admin_metrics.h"
 #include "exposition.h"
 
 struct build_info {
@@ -52,6 +53,7 @@ struct self_metrics {
 	double open_fds;
 	bool have_max_fds;
 	double max_fds;
+	struct admin_api_counts admin;
 };
 
 /*
