@@ -211,6 +211,12 @@ int web_access_reload(struct web_access *access)
 			"err", err, NULL);
 		return -errno;
 	}
+	/*
+	 * FIXME: a new certificate or key is not served until a restart
+	 * (exporter-toolkit reads them per connection); renewing a
+	 * certificate costs a restart. libmicrohttpd 0.9.75 takes the PEM at
+	 * daemon start; MHD_OPTION_HTTPS_CERT_CALLBACK could serve a new one.
+	 */
 	if (tls_differs(&fresh->web->tls, &access->boot->web->tls))
 		log_warn(
 			"TLS settings changed; they take effect at the next start",
