@@ -2,15 +2,15 @@
 # SPDX-License-Identifier: Apache-2.0
 # Sets up and runs the whole test suite: installs the test dependencies
 # (as root, through apt-get), builds the plain and the ASan/UBSan trees, runs
-# every ctest label in the plain tree and the unit and fixture labels under
-# the sanitizers. Root-only tests skip without root; with CI=true a skip is
+# every ctest label in the plain tree, the unit and fixture labels under
+# the sanitizers, and the C unit and fixture tests under valgrind. Root-only tests skip without root; with CI=true a skip is
 # a failure, since CI runs as root and a skip there hides a broken test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 deps=(build-essential cmake pkg-config git libmicrohttpd-dev libmnl-dev
       zlib1g-dev libcmocka-dev iproute2 iputils-ping procps curl jq python3
-      ca-certificates
+      ca-certificates valgrind
       # admin API: web configuration (YAML), bcrypt, TLS, a test CA
       libyaml-dev libcrypt-dev libgnutls28-dev openssl
       prometheus
@@ -42,6 +42,10 @@ trap 'rm -f "$log"' EXIT
 	tee -a "$log" || status=1
 (cd build-asan && ctest -L 'unit|fixture' -j"$jobs" --output-on-failure) 2>&1 |
 	tee -a "$log" || status=1
+# valgrind over the C unit and fixture tests of the plain tree: any error or
+# definite leak fails the test (options in CMakeLists.txt).
+(cd build && ctest -T memcheck -L 'unit|fixture' -R '^test_' -j"$jobs" \
+	--output-on-failure) 2>&1 | tee -a "$log" || status=1
 
 if [ "${CI:-}" = true ] && grep -qE '\*\*\*Skipped|Not Run' "$log"; then
 	echo "CI runs as root: a skipped test is a failure here" >&2
