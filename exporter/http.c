@@ -17,6 +17,7 @@
 
 #include "collector.h"
 #include "exposition.h"
+#include "landing.h"
 #include "log.h"
 #include "self_metrics.h"
 
@@ -330,54 +331,13 @@ static enum MHD_Result handle_healthy(void *arg,
 	return respond_plain(request->connection, MHD_HTTP_OK, "OK");
 }
 
-/* Appends text with &, <, > and " escaped for HTML. */
-static void html_escaped(struct outbuf *out, const char *text)
-{
-	for (; *text; text++) {
-		if (*text == '&')
-			outbuf_puts(out, "&amp;");
-		else if (*text == '<')
-			outbuf_puts(out, "&lt;");
-		else if (*text == '>')
-			outbuf_puts(out, "&gt;");
-		else if (*text == '"')
-			outbuf_puts(out, "&quot;");
-		else
-			outbuf_putc(out, *text);
-	}
-}
-
+/* The landing page, built from a collection read back (landing.c). */
 static enum MHD_Result handle_landing(void *arg,
 				      const struct http_request *request)
 {
 	struct http_server *server = arg;
-	const struct build_info *info = build_info_get();
-	struct outbuf page;
-	enum MHD_Result ret;
 
-	outbuf_init(&page, EXPOSITION_TEXT);
-	outbuf_puts(&page,
-		    "<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\">"
-		    "<title>namespace_exporter</title></head>\n<body>\n"
-		    "<h1>namespace_exporter</h1>\n<p>Version ");
-	html_escaped(&page, info->version);
-	outbuf_puts(&page, " (revision ");
-	html_escaped(&page, info->revision);
-	outbuf_puts(&page, ")</p>\n<ul>\n<li><a href=\"");
-	html_escaped(&page, server->config->telemetry_path);
-	outbuf_puts(&page, "\">Metrics</a></li>\n"
-			   "<li><a href=\"/-/healthy\">Health</a></li>\n"
-			   "</ul>\n</body>\n</html>\n");
-	outbuf_putc(&page, '\0');
-	if (page.err)
-		ret = respond_plain(request->connection,
-				    MHD_HTTP_INTERNAL_SERVER_ERROR,
-				    "out of memory\n");
-	else
-		ret = http_respond_text(request->connection, MHD_HTTP_OK,
-					"text/html; charset=utf-8", page.data);
-	outbuf_release(&page);
-	return ret;
+	return landing_serve(request, server->config, server->runner);
 }
 
 int http_route_add(struct http_server *server, const char *path, bool prefix,

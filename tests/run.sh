@@ -15,7 +15,9 @@ deps=(build-essential cmake pkg-config git libmicrohttpd-dev libmnl-dev
       libyaml-dev libcrypt-dev libgnutls28-dev openssl
       prometheus
       # deploy/ checks: YAML through jq (yq), duplicate keys, the unit
-      yq yamllint systemd)
+      yq yamllint systemd
+      # the landing page rendered in a headless browser
+      chromium chromium-driver)
 if [ "$(id -u)" = 0 ] && [ -z "${NSE_SKIP_APT:-}" ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
