@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Parsers for /proc stat lines, namespace links and mountinfo lines. */
+/*
+ * Parsers for /proc stat lines, namespace links, mountinfo lines and
+ * cgroup files, and the classification of open descriptors.
+ */
 #include "ns_scan_parse.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/stat.h>
 
 const char *const ns_type_names[NS_TYPE_COUNT] = {
 	[NS_TYPE_CGROUP] = "cgroup", [NS_TYPE_IPC] = "ipc",
@@ -136,6 +141,17 @@ int ns_pid_parse(const char *name, pid_t *pid)
 	if (parse_u64(&p, end, INT_MAX, &value) < 0 || p != end || !value)
 		return -EINVAL;
 	*pid = (pid_t)value;
+	return 0;
+}
+
+int ns_fd_parse(const char *name, int *fd)
+{
+	const char *p = name, *end = name + strlen(name);
+	uint64_t value;
+
+	if (parse_u64(&p, end, INT_MAX, &value) < 0 || p != end)
+		return -EINVAL;
+	*fd = (int)value;
 	return 0;
 }
 
@@ -286,5 +302,124 @@ int ns_sysctl_parse(const char *text, long long *value)
 	if (p != end)
 		return -EINVAL;
 	*value = negative ? -(long long)v : (long long)v;
+	return 0;
+}
+
+enum ns_fd_class ns_fd_classify(dev_t dev, mode_t mode, dev_t nsfs_dev)
+{
+	if (S_ISSOCK(mode))
+		return NS_FD_SOCKET;
+	/* nsfs files are regular files on the nsfs device */
+	if (dev == nsfs_dev && S_ISREG(mode))
+		return NS_FD_NSFS;
+	return NS_FD_OTHER;
+}
+
+static bool has_prefix(const char *text, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return len >= n && !memcmp(text, prefix, n);
+}
+
+enum ns_fd_class ns_fd_link_classify(const char *text, size_t len)
+{
+	if (has_prefix(text, len, "socket:["))
+		return NS_FD_SOCKET;
+	if (has_prefix(text, len, "pipe:[") ||
+	    has_prefix(text, len, "anon_inode:"))
+		return NS_FD_OTHER;
+	return NS_FD_UNKNOWN;
+}
+
+int ns_type_from_clone_flag(int flag)
+{
+	static const int flags[NS_TYPE_COUNT] = {
+		[NS_TYPE_CGROUP] = CLONE_NEWCGROUP,
+		[NS_TYPE_IPC] = CLONE_NEWIPC,
+		[NS_TYPE_MNT] = CLONE_NEWNS,
+		[NS_TYPE_NET] = CLONE_NEWNET,
+		[NS_TYPE_PID] = CLONE_NEWPID,
+		[NS_TYPE_TIME] = CLONE_NEWTIME,
+		[NS_TYPE_USER] = CLONE_NEWUSER,
+		[NS_TYPE_UTS] = CLONE_NEWUTS,
+	};
+	int i;
+
+	for (i = 0; i < NS_TYPE_COUNT; i++) {
+		if (flags[i] == flag)
+			return i;
+	}
+	return -EINVAL;
+}
+
+/* The cgroup line ns_cgroup_parse picks, best so far. */
+struct cgroup_pick {
+	const char *path;
+	size_t len;
+	/*
+	 * 0: v2, 1: name=systemd, 2: any v1 hierarchy; 3 more for the root
+	 * "/", which says nothing where another line says more (a v1 host
+	 * mounts the v2 hierarchy unused, and every process shows "0::/");
+	 * CGROUP_RANK_NONE until a line is usable
+	 */
+	int rank;
+	uint64_t id;
+};
+
+#define CGROUP_RANK_NONE 6
+
+/*
+ * Looks at one "ID:CONTROLLERS:PATH" line and keeps it in pick when it
+ * ranks better. The path may itself contain ':', so it runs from the
+ * second colon to the end of the line.
+ */
+static void cgroup_line_consider(const char *line, size_t len,
+				 struct cgroup_pick *pick)
+{
+	const char *end = line + len, *p = line, *controllers, *colon;
+	uint64_t id;
+	int rank;
+
+	if (parse_u64(&p, end, UINT64_MAX, &id) < 0 || p >= end || *p != ':')
+		return;
+	controllers = p + 1;
+	colon = memchr(controllers, ':', (size_t)(end - controllers));
+	if (!colon || colon + 1 >= end || colon[1] != '/')
+		return;
+	if (id == 0 && colon == controllers)
+		rank = 0;
+	else if ((size_t)(colon - controllers) == strlen("name=systemd") &&
+		 !memcmp(controllers, "name=systemd", strlen("name=systemd")))
+		rank = 1;
+	else
+		rank = 2;
+	if (end - colon == 2)
+		rank += 3;
+	if (rank > pick->rank || (rank == pick->rank && id >= pick->id))
+		return;
+	pick->rank = rank;
+	pick->id = id;
+	pick->path = colon + 1;
+	pick->len = (size_t)(end - pick->path);
+}
+
+int ns_cgroup_parse(const char *text, char *out, size_t size)
+{
+	struct cgroup_pick pick = {.rank = CGROUP_RANK_NONE, .id = UINT64_MAX};
+	const char *line = text, *end = text + strlen(text), *next;
+
+	for (; line < end; line = next + 1) {
+		next = memchr(line, '\n', (size_t)(end - line));
+		if (!next)
+			next = end;
+		cgroup_line_consider(line, (size_t)(next - line), &pick);
+	}
+	if (pick.rank == CGROUP_RANK_NONE)
+		return -EINVAL;
+	if (pick.len + 1 > size)
+		return -ENAMETOOLONG;
+	memcpy(out, pick.path, pick.len);
+	out[pick.len] = '\0';
 	return 0;
 }

@@ -24,9 +24,12 @@ int ns_type_collect(enum ns_type type, struct scrape *scrape,
 
 /*
  * render_group of the per-type collectors: namespace_in_use, _max,
- * _processes and namespace_info for every member's type, then the scan's
- * own namespace_scan_processes and _processes_skipped, each family once.
- * Members with an empty result are left out. Does not modify the results.
+ * _processes and namespace_info, the holders (namespace_holders,
+ * _mount_info, _holder_info, _orphaned) and the user namespace limits
+ * (namespace_user_in_use, _charged, _max) for every member's type, then
+ * the scan's own namespace_scan_processes, _processes_skipped,
+ * _fd_tables_skipped and _holders_unresolved, each family once. Members
+ * with an empty result are left out. Does not modify the results.
  */
 bool ns_type_render_group(const struct collector_result *const *members,
 			  size_t n_members, size_t *cursor, struct outbuf *out);

@@ -23,6 +23,11 @@ struct config {
 	size_t n_netns_dirs;
 	/* worker threads that enter network namespaces; 0 = one per CPU */
 	unsigned netns_workers;
+	/*
+	 * ask every socket of every process which network namespace it was
+	 * made in (--collector.net.socket-holders)
+	 */
+	bool socket_holders;
 
 	const char *listen[CONFIG_MAX_LISTEN];
 	size_t n_listen;

@@ -172,6 +172,13 @@ static int set_netns_workers(struct parse_state *state, const char *name,
 	return 0;
 }
 
+static int set_socket_holders(struct parse_state *state, const char *name,
+			      const char *value)
+{
+	state->flags->config.socket_holders = true;
+	return 0;
+}
+
 static int set_procfs(struct parse_state *state, const char *name,
 		      const char *value)
 {
@@ -295,6 +302,9 @@ static const struct flag_spec flag_specs[] = {
 	{"collector.netns.workers", "N", "0",
 	 "Threads that enter network namespaces; 0 means one per CPU.",
 	 set_netns_workers},
+	{"collector.net.socket-holders", NULL, NULL,
+	 "Also count sockets held in another network namespace as its holders: every socket of every process is duplicated (pidfd_getfd) and asked (SIOCGSKNS). Needs CAP_SYS_PTRACE and CAP_NET_ADMIN.",
+	 set_socket_holders},
 	{"path.procfs", "PATH", FLAGS_DEFAULT_PROCFS,
 	 "Mount point of the proc file system to read processes and namespaces from.",
 	 set_procfs},

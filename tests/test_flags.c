@@ -260,6 +260,16 @@ static void bad_values_are_refused_by_name(void **state)
 	expect_refused("-x", NULL, "-x");
 }
 
+static void socket_holders_is_a_switch_off_by_default(void **state)
+{
+	(void)state;
+	assert_false(parse(NULL)->flags.config.socket_holders);
+	assert_true(parse("--collector.net.socket-holders", NULL)
+			    ->flags.config.socket_holders);
+	expect_refused("--collector.net.socket-holders=true", NULL,
+		       "--collector.net.socket-holders");
+}
+
 static void too_many_netns_dirs_are_refused(void **state)
 {
 	char dirs[CONFIG_MAX_NETNS_DIRS][48];
@@ -376,6 +386,7 @@ int main(void)
 		cmocka_unit_test(last_choice_for_a_collector_wins),
 		cmocka_unit_test(help_and_version_are_actions),
 		cmocka_unit_test(bad_values_are_refused_by_name),
+		cmocka_unit_test(socket_holders_is_a_switch_off_by_default),
 		cmocka_unit_test(too_many_netns_dirs_are_refused),
 		cmocka_unit_test(help_lists_flags_with_defaults_and_collectors),
 		cmocka_unit_test(version_names_the_libraries),

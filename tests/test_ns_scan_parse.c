@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The namespace scan's parsers: stat lines, ns links, mountinfo, sysctls. */
+/*
+ * The namespace scan's parsers: stat lines, ns links, mountinfo, sysctls,
+ * cgroup files, and the classification of open descriptors.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <cmocka.h>
 
@@ -334,6 +340,178 @@ static void sysctl_parse_reads_one_number(void **state)
 	assert_int_equal(value, -1);
 }
 
+static void fd_parse_takes_descriptor_numbers(void **state)
+{
+	int fd = -1;
+
+	(void)state;
+	assert_int_equal(ns_fd_parse("0", &fd), 0);
+	assert_int_equal(fd, 0);
+	assert_int_equal(ns_fd_parse("1023", &fd), 0);
+	assert_int_equal(fd, 1023);
+	assert_int_equal(ns_fd_parse("2147483647", &fd), 0);
+	assert_int_equal(fd, 2147483647);
+	assert_int_equal(ns_fd_parse("2147483648", &fd), -EINVAL);
+	assert_int_equal(ns_fd_parse("", &fd), -EINVAL);
+	assert_int_equal(ns_fd_parse(".", &fd), -EINVAL);
+	assert_int_equal(ns_fd_parse(".keep", &fd), -EINVAL);
+	assert_int_equal(ns_fd_parse("-1", &fd), -EINVAL);
+	assert_int_equal(ns_fd_parse("3a", &fd), -EINVAL);
+	assert_int_equal(fd, 2147483647);
+}
+
+/*
+ * (st_dev, st_mode) pairs as a stat of /proc/PID/fd/N gives them on a
+ * host whose nsfs is device 0:4.
+ */
+static void fd_classify_knows_nsfs_by_device(void **state)
+{
+	const dev_t nsfs = makedev(0, 4);
+	static const struct {
+		unsigned major, minor;
+		mode_t mode;
+		enum ns_fd_class want;
+	} cases[] = {
+		/* /proc/self/ns/net, /run/netns/blue: both nsfs files */
+		{0, 4, S_IFREG | 0444, NS_FD_NSFS},
+		{0, 4, S_IFREG | 0, NS_FD_NSFS},
+		/* a directory on the nsfs device is no namespace file */
+		{0, 4, S_IFDIR | 0555, NS_FD_OTHER},
+		{0, 8, S_IFSOCK | 0777, NS_FD_SOCKET},
+		{0, 13, S_IFIFO | 0600, NS_FD_OTHER},
+		/* an anonymous inode has no file type bits */
+		{0, 15, 0600, NS_FD_OTHER},
+		{0, 5, S_IFCHR | 0666, NS_FD_OTHER},
+		/* a regular file on another device, whatever its inode */
+		{259, 1, S_IFREG | 0644, NS_FD_OTHER},
+		{0, 3, S_IFREG | 0444, NS_FD_OTHER},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(
+			ns_fd_classify(makedev(cases[i].major, cases[i].minor),
+				       cases[i].mode, nsfs),
+			cases[i].want);
+}
+
+static void fd_link_classify_trusts_only_kernel_names(void **state)
+{
+	static const struct {
+		const char *text;
+		enum ns_fd_class want;
+	} cases[] = {
+		{"socket:[3841002]", NS_FD_SOCKET},
+		{"pipe:[77]", NS_FD_OTHER},
+		{"anon_inode:[eventpoll]", NS_FD_OTHER},
+		{"anon_inode:inotify", NS_FD_OTHER},
+		/* an nsfs file reads like one of these, or like a path */
+		{"net:[4026531833]", NS_FD_UNKNOWN},
+		{"/run/netns/blue", NS_FD_UNKNOWN},
+		{"/", NS_FD_UNKNOWN},
+		/* an nsfs bind mount may live under /dev */
+		{"/dev/shm/netns-pin", NS_FD_UNKNOWN},
+		{"/dev/null", NS_FD_UNKNOWN},
+		/* a path that merely contains the words */
+		{"/srv/socket:[1]", NS_FD_UNKNOWN},
+		{"socket", NS_FD_UNKNOWN},
+		{"", NS_FD_UNKNOWN},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(ns_fd_link_classify(cases[i].text,
+						     strlen(cases[i].text)),
+				 cases[i].want);
+	/* the length counts, not a terminator: "socket:[" cut short */
+	assert_int_equal(ns_fd_link_classify("socket:[1]", 7), NS_FD_UNKNOWN);
+}
+
+static void type_from_clone_flag_maps_each_type(void **state)
+{
+	(void)state;
+	assert_int_equal(ns_type_from_clone_flag(CLONE_NEWCGROUP),
+			 NS_TYPE_CGROUP);
+	assert_int_equal(ns_type_from_clone_flag(CLONE_NEWIPC), NS_TYPE_IPC);
+	assert_int_equal(ns_type_from_clone_flag(CLONE_NEWNS), NS_TYPE_MNT);
+	assert_int_equal(ns_type_from_clone_flag(CLONE_NEWNET), NS_TYPE_NET);
+	assert_int_equal(ns_type_from_clone_flag(CLONE_NEWPID), NS_TYPE_PID);
+	assert_int_equal(ns_type_from_clone_flag(CLONE_NEWTIME), NS_TYPE_TIME);
+	assert_int_equal(ns_type_from_clone_flag(CLONE_NEWUSER), NS_TYPE_USER);
+	assert_int_equal(ns_type_from_clone_flag(CLONE_NEWUTS), NS_TYPE_UTS);
+	assert_int_equal(ns_type_from_clone_flag(0), -EINVAL);
+	assert_int_equal(ns_type_from_clone_flag(CLONE_NEWNET | CLONE_NEWUTS),
+			 -EINVAL);
+}
+
+/* Runs ns_cgroup_parse with room for 128 bytes; the path or "ERR <n>". */
+static const char *cgroup_of(const char *text)
+{
+	static char path[128];
+	int err = ns_cgroup_parse(text, path, sizeof(path));
+
+	if (err)
+		snprintf(path, sizeof(path), "ERR %d", err);
+	return path;
+}
+
+static void cgroup_parse_prefers_v2_then_systemd_then_lowest_id(void **state)
+{
+	(void)state;
+	assert_string_equal(cgroup_of("0::/system.slice/sshd.service\n"),
+			    "/system.slice/sshd.service");
+	/* hybrid: v1 controllers beside the unified line */
+	assert_string_equal(
+		cgroup_of("12:memory:/docker/abc\n"
+			  "1:name=systemd:/system.slice/docker-abc.scope\n"
+			  "0::/system.slice/docker-abc.scope\n"),
+		"/system.slice/docker-abc.scope");
+	/* v1 only: systemd's own hierarchy names the unit */
+	assert_string_equal(
+		cgroup_of("5:cpu,cpuacct:/user.slice\n"
+			  "1:name=systemd:/user.slice/user-1000.slice/x.scope\n"
+			  "3:memory:/user.slice\n"),
+		"/user.slice/user-1000.slice/x.scope");
+	/* v1 without systemd: the lowest hierarchy ID, in any order */
+	assert_string_equal(cgroup_of("4:pids:/b\n2:cpuset:/a\n9:blkio:/c"),
+			    "/a");
+	/* the path may hold ':' and spaces; the root is a path too */
+	assert_string_equal(cgroup_of("0::/a:b/c d\n"), "/a:b/c d");
+	assert_string_equal(cgroup_of("0::/\n"), "/");
+	/* "/" says the least: an unused v2 hierarchy beside v1 ones */
+	assert_string_equal(cgroup_of("9:name=systemd:/\n8:pids:/\n"
+				      "4:memory:/process_api/6b04\n"
+				      "1:cpu:/\n0::/\n"),
+			    "/process_api/6b04");
+	assert_string_equal(cgroup_of("1:name=systemd:/\n0::/\n"), "/");
+	assert_string_equal(cgroup_of("0::/\n1:name=systemd:/s.scope\n"),
+			    "/s.scope");
+	/* a named v1 hierarchy that is not systemd's ranks as any v1 */
+	assert_string_equal(cgroup_of("7:name=elogind:/e\n3:pids:/p\n"), "/p");
+}
+
+static void cgroup_parse_rejects_what_it_cannot_use(void **state)
+{
+	char small[4];
+
+	(void)state;
+	assert_string_equal(cgroup_of(""), "ERR -22");
+	assert_string_equal(cgroup_of("\n"), "ERR -22");
+	assert_string_equal(cgroup_of("garbage\n"), "ERR -22");
+	/* no path after the controllers, or one not starting with '/' */
+	assert_string_equal(cgroup_of("3:memory:\n0::relative\n"), "ERR -22");
+	assert_string_equal(cgroup_of("x::/a\n"), "ERR -22");
+	/* a bad line beside a good one is skipped */
+	assert_string_equal(cgroup_of("junk\n0::/ok\n"), "/ok");
+	/* the path and its terminator must fit */
+	assert_int_equal(ns_cgroup_parse("0::/abc\n", small, sizeof(small)),
+			 -ENAMETOOLONG);
+	assert_int_equal(ns_cgroup_parse("0::/ab\n", small, sizeof(small)), 0);
+	assert_string_equal(small, "/ab");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +532,13 @@ int main(void)
 		cmocka_unit_test(mountinfo_parse_passes_other_file_systems),
 		cmocka_unit_test(mountinfo_parse_rejects_garbage),
 		cmocka_unit_test(sysctl_parse_reads_one_number),
+		cmocka_unit_test(fd_parse_takes_descriptor_numbers),
+		cmocka_unit_test(fd_classify_knows_nsfs_by_device),
+		cmocka_unit_test(fd_link_classify_trusts_only_kernel_names),
+		cmocka_unit_test(type_from_clone_flag_maps_each_type),
+		cmocka_unit_test(
+			cgroup_parse_prefers_v2_then_systemd_then_lowest_id),
+		cmocka_unit_test(cgroup_parse_rejects_what_it_cannot_use),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

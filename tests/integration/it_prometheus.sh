@@ -37,6 +37,13 @@ ip -n "$a" addr add 192.0.2.1/24 dev pa0 || exit 1
 ip -n "$b" addr add 192.0.2.2/24 dev pb0 || exit 1
 ip -n "$a" link set pa0 up || exit 1
 ip -n "$b" link set pb0 up || exit 1
+# An orphan for NamespaceOrphaned to see: a namespace whose name is gone,
+# kept alive only by a descriptor of a sleep outside it (killed at exit).
+orphan=$(ns_add prom-orphan) || exit 1
+ns_track "$orphan"
+sleep 600 3<"/run/netns/$orphan" &
+started_pids+=("$!")
+ip netns delete "$orphan" || exit 1
 
 start_exporter || exit 1
 

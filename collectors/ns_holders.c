@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Open nsfs files and sockets in one process's descriptor table. */
+#include "ns_holders.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/pidfd.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "ns_scan_parse.h"
+
+/* getdents64 reads this much of a descriptor directory at a time. */
+#define DIRENTS_SIZE (32 * 1024)
+
+/* Long enough for every text ns_fd_link_classify can prove something by. */
+#define LINK_TEXT_SIZE 64
+
+/*
+ * AT_STATX_DONT_SYNC: a descriptor may be a file on an NFS or FUSE mount
+ * whose server hangs, and a plain stat would wait for it to revalidate
+ * the attributes; device, inode and type come from the cache instead.
+ */
+int ns_stat_follow(int dir_fd, const char *name, struct stat *st)
+{
+	struct statx stx;
+
+	if (statx(dir_fd, name, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO,
+		  &stx) < 0)
+		return -errno;
+	memset(st, 0, sizeof(*st));
+	st->st_dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+	st->st_ino = stx.stx_ino;
+	st->st_mode = stx.stx_mode;
+	return 0;
+}
+
+static int fd_ref_add(struct ns_fd_scanner *scanner, uint64_t inode, int fd,
+		      bool socket)
+{
+	struct ns_fd_ref *ref;
+	size_t cap;
+
+	if (scanner->n_refs == scanner->cap_refs) {
+		cap = scanner->cap_refs ? scanner->cap_refs * 2 : 16;
+		ref = realloc(scanner->refs, cap * sizeof(*ref));
+		if (!ref)
+			return -ENOMEM;
+		scanner->refs = ref;
+		scanner->cap_refs = cap;
+	}
+	ref = &scanner->refs[scanner->n_refs++];
+	ref->inode = inode;
+	ref->fd = fd;
+	ref->socket = socket;
+	return 0;
+}
+
+/*
+ * The process's pidfd, opened on first use; -1 after a failure, which
+ * is not retried for the same table.
+ */
+struct table_pidfd {
+	pid_t pid;
+	int fd;
+	bool tried;
+};
+
+static int table_pidfd_get(struct table_pidfd *pidfd)
+{
+	if (!pidfd->tried) {
+		pidfd->tried = true;
+		pidfd->fd = pidfd_open(pidfd->pid, 0);
+	}
+	return pidfd->fd;
+}
+
+/*
+ * The network namespace of socket fd of the process behind pidfd, as an
+ * nsfs fd, or a negative errno. Needs PTRACE_MODE_ATTACH on the process
+ * (pidfd_getfd) and CAP_NET_ADMIN over that namespace (SIOCGSKNS). The
+ * copy of the socket stays open here for one ioctl; its owner closing it
+ * meanwhile only delays the close by as much.
+ */
+static int socket_netns_fd(int pidfd, int fd)
+{
+	int sock, netns, err;
+
+	sock = pidfd_getfd(pidfd, fd, 0);
+	if (sock < 0)
+		return -errno;
+	netns = ioctl(sock, SIOCGSKNS);
+	err = netns < 0 ? -errno : netns;
+	close(sock);
+	return err;
+}
+
+/*
+ * Asks socket fd of the process which network namespace it was made in;
+ * one that cannot be asked is counted unresolved.
+ */
+static int socket_ask(struct ns_fd_scanner *scanner, struct table_pidfd *pidfd,
+		      int fd, uint64_t own_netns)
+{
+	struct stat st;
+	int netns, err;
+
+	if (table_pidfd_get(pidfd) < 0)
+		goto out_unresolved;
+	netns = socket_netns_fd(pidfd->fd, fd);
+	if (netns < 0)
+		goto out_unresolved;
+	err = fstat(netns, &st);
+	close(netns);
+	if (err < 0)
+		goto out_unresolved;
+	if ((uint64_t)st.st_ino == own_netns)
+		return 0;
+	return fd_ref_add(scanner, (uint64_t)st.st_ino, fd, true);
+out_unresolved:
+	scanner->sockets_unresolved++;
+	return 0;
+}
+
+/* Looks at one entry of the table; 0 or -ENOMEM. */
+static int table_entry(struct ns_fd_scanner *scanner, int dir_fd,
+		       const char *name, struct table_pidfd *pidfd,
+		       uint64_t own_netns)
+{
+	enum ns_fd_class class = NS_FD_UNKNOWN;
+	char text[LINK_TEXT_SIZE];
+	struct stat st;
+	ssize_t len;
+	int fd;
+
+	if (ns_fd_parse(name, &fd) < 0)
+		return 0;
+	scanner->fds_examined++;
+	if (scanner->prefilter) {
+		/* a descriptor closed since readdir: nothing to hold */
+		len = readlinkat(dir_fd, name, text, sizeof(text));
+		if (len < 0)
+			return 0;
+		class = ns_fd_link_classify(text, (size_t)len);
+	}
+	if (class == NS_FD_UNKNOWN) {
+		if ((scanner->stat_at ? scanner->stat_at
+				      : ns_stat_follow)(dir_fd, name, &st) < 0)
+			return 0;
+		class = ns_fd_classify(st.st_dev, st.st_mode,
+				       scanner->nsfs_dev);
+		if (class == NS_FD_NSFS)
+			return fd_ref_add(scanner, (uint64_t)st.st_ino, fd,
+					  false);
+	}
+	if (class == NS_FD_SOCKET && scanner->sockets)
+		return socket_ask(scanner, pidfd, fd, own_netns);
+	return 0;
+}
+
+int ns_fd_table_scan(struct ns_fd_scanner *scanner, pid_t pid,
+		     uint64_t own_netns)
+{
+	struct table_pidfd pidfd = {.pid = pid, .fd = -1};
+	struct dirent64 *dent;
+	char path[32];
+	ssize_t n, off;
+	int dir_fd, err = 0;
+
+	scanner->n_refs = 0;
+	if (!scanner->dirents) {
+		scanner->dirents = malloc(DIRENTS_SIZE);
+		if (!scanner->dirents)
+			return -ENOMEM;
+	}
+	snprintf(path, sizeof(path), "%d/fd", (int)pid);
+	dir_fd = openat(scanner->proc_fd, path,
+			O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0)
+		return -errno;
+	while (!err) {
+		n = getdents64(dir_fd, scanner->dirents, DIRENTS_SIZE);
+		if (n < 0)
+			err = -errno;
+		if (n <= 0)
+			break;
+		for (off = 0; off < n && !err; off += dent->d_reclen) {
+			dent = (struct dirent64 *)(scanner->dirents + off);
+			err = table_entry(scanner, dir_fd, dent->d_name, &pidfd,
+					  own_netns);
+		}
+	}
+	close(dir_fd);
+	if (pidfd.fd >= 0)
+		close(pidfd.fd);
+	return err;
+}
+
+void ns_fd_scanner_release(struct ns_fd_scanner *scanner)
+{
+	if (!scanner)
+		return;
+	free(scanner->refs);
+	free(scanner->dirents);
+	scanner->refs = NULL;
+	scanner->dirents = NULL;
+	scanner->n_refs = 0;
+	scanner->cap_refs = 0;
+}
+
+int ns_fd_dup_nsfs(pid_t pid, int fd, dev_t nsfs_dev, uint64_t inode)
+{
+	struct stat st;
+	int pidfd, copy, err;
+
+	pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0)
+		return -errno;
+	copy = pidfd_getfd(pidfd, fd, 0);
+	err = copy < 0 ? -errno : 0;
+	close(pidfd);
+	if (err)
+		return err;
+	if (fstat(copy, &st) < 0 || st.st_dev != nsfs_dev ||
+	    !S_ISREG(st.st_mode) || (uint64_t)st.st_ino != inode) {
+		close(copy);
+		return -ESTALE;
+	}
+	return copy;
+}
+
+int ns_socket_netns(pid_t pid, int fd)
+{
+	int pidfd, netns;
+
+	pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0)
+		return -errno;
+	netns = socket_netns_fd(pidfd, fd);
+	close(pidfd);
+	return netns;
+}
