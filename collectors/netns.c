@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "config.h"
 #include "log.h"
 #include "netns_discover.h"
+#include "netns_peer.h"
 #include "netns_render.h"
 #include "ns_scan.h"
 #include "registry.h"
@@ -108,7 +110,7 @@ static int message_cb(const struct nlmsghdr *nlh, void *data)
  * A route socket in target's namespace. -ENOENT means the namespace is
  * gone, or the nsfs file was of another namespace type (setns says EINVAL).
  */
-static int target_socket(const struct netns_job *job,
+static int target_socket(const struct config *config, int home_fd,
 			 const struct netns_target *target,
 			 struct mnl_socket **out)
 {
@@ -118,10 +120,10 @@ static int target_socket(const struct netns_job *job,
 		*out = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 		return *out ? 0 : -errno;
 	}
-	fd = netns_target_open(target, job->config);
+	fd = netns_target_open(target, config);
 	if (fd < 0)
 		return fd;
-	err = rtnl_open_in(fd, job->home_fd, out);
+	err = rtnl_open_in(fd, home_fd, out);
 	close(fd);
 	return err == -EINVAL ? -ENOENT : err;
 }
@@ -156,7 +158,7 @@ static int target_read(struct netns_worker *worker, size_t index)
 	if (job->deadline > 0 && monotonic_seconds() >= job->deadline)
 		err = -ETIMEDOUT;
 	else
-		err = target_socket(job, target, &nl);
+		err = target_socket(job->config, job->home_fd, target, &nl);
 	if (!err) {
 		err = target_dump(worker, nl);
 		mnl_socket_close(nl);
@@ -310,6 +312,168 @@ static void report_failures(size_t failed, int err)
 	       strerror(-err), NULL);
 }
 
+/*
+ * The asking half of peer resolution: a socket in one namespace at a
+ * time, kept while the resolver asks that namespace about its candidates,
+ * and each candidate opened only for its ask.
+ */
+struct peer_asker {
+	const struct config *config;
+	const struct netns_targets *targets;
+	struct netns_set *set;
+	double deadline;
+	int home_fd;
+	size_t in_ns; /* whose socket nl is; SIZE_MAX: none yet */
+	struct mnl_socket *nl;
+	int in_err; /* why in_ns has no socket */
+	bool stranded;
+	struct netns_peer_stats stats;
+	int err; /* of netns_peer_resolve */
+	char buf[MNL_SOCKET_DUMP_SIZE];
+};
+
+static void asker_close(struct peer_asker *asker)
+{
+	if (asker->nl)
+		mnl_socket_close(asker->nl);
+	asker->nl = NULL;
+}
+
+/* Makes asker's socket one of namespace in_ns. 0 or -errno. */
+static int asker_enter(struct peer_asker *asker, size_t in_ns)
+{
+	int err;
+
+	if (asker->in_ns == in_ns)
+		return asker->in_err;
+	asker_close(asker);
+	asker->in_ns = in_ns;
+	err = target_socket(asker->config, asker->home_fd,
+			    &asker->targets->items[in_ns], &asker->nl);
+	if (err == RTNL_STRANDED) {
+		asker->stranded = true;
+		log_error(
+			"thread cannot return to the exporter's network namespace; it stops",
+			"collector", "netns", NULL);
+	}
+	if (!err)
+		err = rtnl_setup(asker->nl, asker->deadline);
+	if (err)
+		asker_close(asker);
+	asker->in_err = err;
+	return err;
+}
+
+/* The netns_nsid_ask_fn of the collector: RTM_GETNSID with NETNSA_FD. */
+static int asker_ask(void *ctx, size_t in_ns, size_t about_ns, int32_t *nsid)
+{
+	struct peer_asker *asker = ctx;
+	const struct netns_target *about = &asker->targets->items[about_ns];
+	int fd, err;
+
+	if (asker->stranded ||
+	    (asker->deadline > 0 && monotonic_seconds() >= asker->deadline))
+		return -ECANCELED;
+	err = asker_enter(asker, in_ns);
+	if (asker->stranded || err == -ETIMEDOUT)
+		return -ECANCELED;
+	if (err)
+		return err;
+	/* the exporter's own namespace is open already */
+	fd = about->self ? asker->home_fd
+			 : netns_target_open(about, asker->config);
+	if (fd < 0)
+		return fd;
+	err = rtnl_nsid_get(asker->nl, fd, asker->buf, asker->deadline, nsid);
+	if (!about->self)
+		close(fd);
+	return err == -ETIMEDOUT ? -ECANCELED : err;
+}
+
+/*
+ * Runs on a thread of its own: entering namespaces to ask them may leave
+ * it stranded, and then it only returns.
+ */
+static void *asker_main(void *arg)
+{
+	struct peer_asker *asker = arg;
+	struct netns_set *set = asker->set;
+	struct netns_peer_table *tables;
+	size_t i, self = NETNS_PEER_NONE;
+
+	tables = calloc(set->n ? set->n : 1, sizeof(*tables));
+	if (!tables) {
+		asker->err = -ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < set->n; i++) {
+		tables[i].links = set->items[i].links;
+		tables[i].n = set->items[i].n_devices;
+		tables[i].usable = set->items[i].state == NETNS_STATE_READ;
+		if (asker->targets->items[i].self)
+			self = i;
+	}
+	asker->err = netns_peer_resolve(tables, set->n, self, asker_ask, asker,
+					&asker->stats);
+	/* no socket outlives the collection */
+	asker_close(asker);
+	free(tables);
+	return NULL;
+}
+
+static void log_peer_stats(const struct peer_asker *asker, double seconds)
+{
+	char asks[32], by_nsid[32], mirrored[32], matched[32], unknown[32];
+	char duration[32];
+
+	log_debug("resolved network peers", "collector", "netns", "asks",
+		  log_num(asks, (long long)asker->stats.asks), "by_nsid",
+		  log_num(by_nsid, (long long)asker->stats.by_nsid), "mirrored",
+		  log_num(mirrored, (long long)asker->stats.mirrored),
+		  "matched", log_num(matched, (long long)asker->stats.matched),
+		  "unresolved",
+		  log_num(unknown, (long long)asker->stats.unresolved),
+		  "duration_seconds", log_float(duration, seconds), NULL);
+}
+
+/*
+ * Finds the peer of every device linked to another namespace, or to a
+ * veth peer in its own, and stores the peer_info series. 0 or -errno.
+ */
+static int collect_peers(struct scrape *scrape, int home_fd,
+			 const struct netns_targets *targets,
+			 struct netns_set *set)
+{
+	struct peer_asker *asker;
+	pthread_t thread;
+	double start = monotonic_seconds();
+	int err;
+
+	asker = calloc(1, sizeof(*asker));
+	if (!asker)
+		return -ENOMEM;
+	asker->config = scrape->config;
+	asker->targets = targets;
+	asker->set = set;
+	asker->deadline = scrape->deadline;
+	asker->home_fd = home_fd;
+	asker->in_ns = SIZE_MAX;
+	err = -pthread_create(&thread, NULL, asker_main, asker);
+	if (!err) {
+		pthread_join(thread, NULL);
+		err = asker->err;
+	}
+	if (!err)
+		log_peer_stats(asker, monotonic_seconds() - start);
+	free(asker);
+	if (!err)
+		err = netns_set_store_peers(set);
+	if (err)
+		log_warn("cannot resolve network peers", "collector", "netns",
+			 "err", strerror(-err), NULL);
+	return err;
+}
+
 /* Reads every target into a new set. Returns 0 or -errno. */
 static int collect_targets(struct scrape *scrape, int home_fd,
 			   const struct netns_targets *targets,
@@ -345,7 +509,7 @@ static int netns_collect(struct scrape *scrape, struct collector_result *result)
 	struct netns_set *set = NULL;
 	uint64_t self_inode;
 	size_t failed;
-	int home_fd, err;
+	int home_fd, err, peer_err = 0;
 
 	home_fd = open(NETNS_HOME_PATH, O_RDONLY | O_CLOEXEC);
 	if (home_fd < 0)
@@ -356,6 +520,8 @@ static int netns_collect(struct scrape *scrape, struct collector_result *result)
 				     &targets);
 	if (!err)
 		err = collect_targets(scrape, home_fd, &targets, &set);
+	if (!err)
+		peer_err = collect_peers(scrape, home_fd, &targets, set);
 	/* no namespace may outlive the collection through us */
 	close(home_fd);
 	netns_targets_release(&targets);
@@ -366,6 +532,8 @@ static int netns_collect(struct scrape *scrape, struct collector_result *result)
 	result->free = netns_set_free;
 	err = set_first_error(set, &failed);
 	report_failures(failed, err);
+	if (!err)
+		err = peer_err;
 	if (!err && !scan)
 		err = scrape->ns_scan_err ? scrape->ns_scan_err : -EIO;
 	return err;
@@ -373,7 +541,7 @@ static int netns_collect(struct scrape *scrape, struct collector_result *result)
 
 const struct collector netns_collector = {
 	.name = "netns",
-	.help = "Network devices, their counters and addresses in every network namespace.",
+	.help = "Network devices, their counters, addresses and peers in every network namespace.",
 	.enabled_by_default = true,
 	.collect = netns_collect,
 	.render_group = NULL,

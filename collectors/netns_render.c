@@ -20,6 +20,7 @@ enum family_kind {
 	FAMILY_INFO,
 	FAMILY_VALUE,
 	FAMILY_ADDRESS,
+	FAMILY_PEER,
 };
 
 struct netns_family {
@@ -92,6 +93,9 @@ static const struct netns_family families[] = {
 	{"namespace_network_address_info", METRIC_INFO, NULL,
 	 "IPv4 or IPv6 address held by a network device, in any state.",
 	 FAMILY_ADDRESS, 0},
+	{"namespace_network_peer_info", METRIC_INFO, NULL,
+	 "Peer of a veth, or lower device of a macvlan, vlan, vxlan or tunnel in another netns.",
+	 FAMILY_PEER, 0},
 };
 
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))
@@ -135,7 +139,9 @@ int netns_ns_init(struct netns_ns *ns, const char *name, uint64_t inode)
 	ns->state = NETNS_STATE_FAILED;
 	ns->err = -ECANCELED;
 	outbuf_init(&ns->labels, EXPOSITION_TEXT);
+	outbuf_init(&ns->peer_labels, EXPOSITION_TEXT);
 	labels_append(&ns->labels, "netns", name ? name : "");
+	ns->name_label_len = (uint32_t)ns->labels.len;
 	labels_append_u64(&ns->labels, "netns_inode", inode);
 	ns->ns_label_len = (uint32_t)ns->labels.len;
 	return ns->labels.err;
@@ -144,20 +150,31 @@ int netns_ns_init(struct netns_ns *ns, const char *name, uint64_t inode)
 void netns_ns_release(struct netns_ns *ns)
 {
 	outbuf_release(&ns->labels);
+	outbuf_release(&ns->peer_labels);
 	free(ns->devices);
+	free(ns->links);
 	free(ns->addresses);
+	free(ns->peers);
 	ns->devices = NULL;
+	ns->links = NULL;
 	ns->addresses = NULL;
+	ns->peers = NULL;
 	ns->n_devices = 0;
 	ns->n_addresses = 0;
+	ns->n_peers = 0;
 }
 
-/* Appends a copy of labels[off, off + len) to labels (a label prefix). */
-static void labels_repeat(struct outbuf *labels, size_t off, size_t len)
+/*
+ * Appends a copy of from's [off, off + len) to labels, which may be from
+ * itself (a label prefix repeated).
+ */
+static void labels_copy(struct outbuf *labels, const struct outbuf *from,
+			size_t off, size_t len)
 {
 	if (outbuf_reserve(labels, len) < 0)
 		return;
-	memcpy(labels->data + labels->len, labels->data + off, len);
+	/* from->data is read after the reserve: it may have moved */
+	memcpy(labels->data + labels->len, from->data + off, len);
 	labels->len += len;
 }
 
@@ -200,7 +217,7 @@ static void device_store(struct netns_ns *ns, const struct rtnl_link *link,
 	dev->values[NETNS_VALUE_IFINDEX] = link->ifindex;
 	dev->values[NETNS_VALUE_IFLINK] = link->iflink;
 
-	labels_repeat(labels, 0, ns->ns_label_len);
+	labels_copy(labels, labels, 0, ns->ns_label_len);
 	labels_append(labels, "device", link->ifname);
 	dev->label_off = (uint32_t)start;
 	dev->label_len = (uint32_t)(labels->len - start);
@@ -226,7 +243,7 @@ static void address_store(struct netns_ns *ns, const struct rtnl_addr *addr,
 
 	if (!inet_ntop(addr->family, addr->address, text, sizeof(text)))
 		text[0] = '\0'; /* cannot happen: the parser checked family */
-	labels_repeat(labels, dev->label_off, dev->label_len);
+	labels_copy(labels, labels, dev->label_off, dev->label_len);
 	labels_append(labels, "family", inet ? "inet" : "inet6");
 	labels_append(labels, "address", text);
 	labels_append_u64(labels, "prefix_length", addr->prefixlen);
@@ -293,13 +310,15 @@ static int devices_fill(struct netns_ns *ns, struct rtnl_link *links,
 	if (!n_links)
 		return 0;
 	ns->devices = malloc(n_links * sizeof(*ns->devices));
-	if (!ns->devices)
+	ns->links = malloc(n_links * sizeof(*ns->links));
+	if (!ns->devices || !ns->links)
 		return -ENOMEM;
 	qsort(links, n_links, sizeof(*links), link_cmp);
 	for (i = 0; i < n_links; i++) {
 		/* only a dump the kernel broke repeats a name; keep one */
 		if (i && !strcmp(links[i].ifname, links[i - 1].ifname))
 			continue;
+		netns_peer_link_init(&ns->links[ns->n_devices], &links[i]);
 		device_store(ns, &links[i], &ns->devices[ns->n_devices++]);
 	}
 	return ns->labels.err;
@@ -383,6 +402,93 @@ int netns_ns_fill(struct netns_ns *ns, struct rtnl_link *links, size_t n_links,
 	return 0;
 }
 
+/* Appends ",peer_" and a copy of from's [off, off + len) to labels. */
+static void labels_copy_as_peer(struct outbuf *labels,
+				const struct outbuf *from, size_t off,
+				size_t len)
+{
+	outbuf_puts(labels, ",peer_");
+	labels_copy(labels, from, off, len);
+}
+
+/*
+ * The labels of one peer_info series: the device's, then the peer's
+ * netns, netns_inode and device labels renamed with a "peer_" prefix.
+ */
+static void peer_store(struct netns_ns *ns, const struct netns_device *dev,
+		       const struct netns_ns *peer,
+		       const struct netns_device *peer_dev,
+		       struct netns_address *out)
+{
+	struct outbuf *labels = &ns->peer_labels;
+	size_t start = labels->len, inode_off = peer->name_label_len + 1;
+
+	labels_copy(labels, &ns->labels, dev->label_off, dev->label_len);
+	labels_copy_as_peer(labels, &peer->labels, 0, peer->name_label_len);
+	labels_copy_as_peer(labels, &peer->labels, inode_off,
+			    peer->ns_label_len - inode_off);
+	/* a device label is its namespace's labels, a comma, device="..." */
+	if (peer_dev)
+		labels_copy_as_peer(
+			labels, &peer->labels,
+			peer_dev->label_off + peer->ns_label_len + 1,
+			peer_dev->label_len - peer->ns_label_len - 1);
+	else
+		outbuf_puts(labels, ",peer_device=\"\"");
+	out->label_off = (uint32_t)start;
+	out->label_len = (uint32_t)(labels->len - start);
+}
+
+static int ns_store_peers(struct netns_set *set, struct netns_ns *ns)
+{
+	const struct netns_peer_link *link;
+	const struct netns_ns *peer;
+	size_t i, n = 0;
+
+	for (i = 0; i < ns->n_devices; i++)
+		n += ns->links[i].peer_ns != NETNS_PEER_NONE;
+	if (!n)
+		return 0;
+	ns->peers = malloc(n * sizeof(*ns->peers));
+	if (!ns->peers)
+		return -ENOMEM;
+	for (i = 0; i < ns->n_devices; i++) {
+		link = &ns->links[i];
+		if (link->peer_ns == NETNS_PEER_NONE)
+			continue;
+		peer = &set->items[link->peer_ns];
+		peer_store(ns, &ns->devices[i], peer,
+			   link->peer_link == NETNS_PEER_NONE
+				   ? NULL
+				   : &peer->devices[link->peer_link],
+			   &ns->peers[ns->n_peers++]);
+	}
+	return ns->peer_labels.err;
+}
+
+int netns_set_store_peers(struct netns_set *set)
+{
+	struct netns_ns *ns;
+	size_t i;
+	int err, first = 0;
+
+	for (i = 0; i < set->n; i++) {
+		ns = &set->items[i];
+		if (ns->state != NETNS_STATE_READ)
+			continue;
+		err = ns_store_peers(set, ns);
+		if (!err)
+			continue;
+		free(ns->peers);
+		ns->peers = NULL;
+		ns->n_peers = 0;
+		outbuf_release(&ns->peer_labels);
+		if (!first)
+			first = err;
+	}
+	return first;
+}
+
 static void render_success(const struct netns_set *set,
 			   const struct netns_family *family,
 			   struct outbuf *out)
@@ -427,24 +533,28 @@ static void render_devices(const struct netns_set *set,
 	}
 }
 
-static void render_addresses(const struct netns_set *set,
-			     const struct netns_family *family,
-			     struct outbuf *out)
+/* The families whose series each have their own label text. */
+static void render_spans(const struct netns_set *set,
+			 const struct netns_family *family, struct outbuf *out)
 {
-	const struct netns_address *addr;
+	bool peers = family->kind == FAMILY_PEER;
+	const struct netns_address *span;
 	const struct netns_ns *ns;
-	size_t i, j;
+	const struct outbuf *labels;
+	size_t i, j, n;
 
 	for (i = 0; i < set->n; i++) {
 		ns = &set->items[i];
 		if (ns->state != NETNS_STATE_READ)
 			continue;
-		for (j = 0; j < ns->n_addresses; j++) {
-			addr = &ns->addresses[j];
+		labels = peers ? &ns->peer_labels : &ns->labels;
+		n = peers ? ns->n_peers : ns->n_addresses;
+		for (j = 0; j < n; j++) {
+			span = peers ? &ns->peers[j] : &ns->addresses[j];
 			exposition_sample_raw_u64(out, family->name,
-						  ns->labels.data +
-							  addr->label_off,
-						  addr->label_len, 1);
+						  labels->data +
+							  span->label_off,
+						  span->label_len, 1);
 		}
 	}
 }
@@ -461,8 +571,8 @@ bool netns_render(const void *data, size_t *cursor, struct outbuf *out)
 			  family->help);
 	if (family->kind == FAMILY_SUCCESS)
 		render_success(set, family, out);
-	else if (family->kind == FAMILY_ADDRESS)
-		render_addresses(set, family, out);
+	else if (family->kind == FAMILY_ADDRESS || family->kind == FAMILY_PEER)
+		render_spans(set, family, out);
 	else
 		render_devices(set, family, out);
 	return ++*cursor < N_FAMILIES;

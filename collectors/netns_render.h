@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "exposition.h"
+#include "netns_peer.h"
 #include "rtnl_parse.h"
 
 /* The numbers kept per device: the counters of rtnl_counter, then these. */
@@ -34,7 +35,7 @@ struct netns_device {
 	uint32_t info_len;
 };
 
-/* The whole label text of one address_info series. */
+/* The whole label text of one address_info or peer_info series. */
 struct netns_address {
 	uint32_t label_off;
 	uint32_t label_len;
@@ -54,10 +55,17 @@ struct netns_ns {
 	/* all label text; it starts with the netns and netns_inode labels */
 	struct outbuf labels;
 	uint32_t ns_label_len;
+	uint32_t name_label_len;      /* of the netns label alone */
 	struct netns_device *devices; /* sorted by device name */
+	/* the same devices as the peer resolver sees them */
+	struct netns_peer_link *links;
 	size_t n_devices;
 	struct netns_address *addresses;
 	size_t n_addresses;
+	/* peer_info series; their labels in peer_labels */
+	struct netns_address *peers;
+	size_t n_peers;
+	struct outbuf peer_labels;
 };
 
 /* The collector's result: every namespace it found, in discovery order. */
@@ -84,6 +92,15 @@ int netns_ns_fill(struct netns_ns *ns, struct rtnl_link *links, size_t n_links,
 		  struct rtnl_addr *addrs, size_t n_addrs);
 
 void netns_ns_release(struct netns_ns *ns);
+
+/*
+ * Stores a peer_info series for every device of every read namespace whose
+ * links[] entry has a peer (as netns_peer_resolve leaves them): the peer's
+ * namespace labels and device label are copied from its own escaped text.
+ * Returns 0, or -ENOMEM after dropping the peers of the namespace that
+ * could not be stored (the other families stay whole).
+ */
+int netns_set_store_peers(struct netns_set *set);
 
 /* The collector_result render function over a struct netns_set. */
 bool netns_render(const void *data, size_t *cursor, struct outbuf *out);

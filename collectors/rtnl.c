@@ -9,10 +9,14 @@
 #include <sys/time.h>
 
 #include <linux/if_addr.h>
+#include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 
 #include "collector.h"
 #include "rtnl_parse.h"
+
+/* distinct per request, so a stray answer can never pass for ours */
+static atomic_uint next_seq = 1;
 
 int rtnl_open_in(int ns_fd, int home_fd, struct mnl_socket **out)
 {
@@ -75,32 +79,40 @@ int rtnl_dump_request(struct mnl_socket *nl, uint16_t type, unsigned int seq,
 	return 0;
 }
 
-static int dump_receive(struct mnl_socket *nl, struct rtnl_dump *dump,
-			void *buf, double deadline)
+/* Receives into buf, once; -ETIMEDOUT at the deadline or the timeout. */
+static ssize_t receive_once(struct mnl_socket *nl, void *buf, double deadline)
 {
 	ssize_t n;
-	int ret = 1;
 
 	do {
 		if (deadline > 0 && monotonic_seconds() >= deadline)
 			return -ETIMEDOUT;
 		n = mnl_socket_recvfrom(nl, buf, MNL_SOCKET_DUMP_SIZE);
-		if (n < 0 && errno == EINTR)
-			continue; /* a signal, not the dump: keep reading */
+	} while (n < 0 && errno == EINTR); /* a signal, not the answer */
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT
+							       : -errno;
+	return n;
+}
+
+static int dump_receive(struct mnl_socket *nl, struct rtnl_dump *dump,
+			void *buf, double deadline)
+{
+	ssize_t n;
+	int ret;
+
+	do {
+		n = receive_once(nl, buf, deadline);
 		if (n < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK
-				       ? -ETIMEDOUT
-				       : -errno;
+			return (int)n;
 		ret = rtnl_dump_feed(dump, buf, (size_t)n);
-	} while (n < 0 || ret > 0);
+	} while (ret > 0);
 	return ret;
 }
 
 int rtnl_dump(struct mnl_socket *nl, uint16_t type,
 	      const struct rtnl_sink *sink, void *buf, double deadline)
 {
-	/* distinct per dump, so a stray answer can never pass for ours */
-	static atomic_uint next_seq = 1;
 	struct rtnl_dump dump;
 	unsigned int seq;
 	int attempt, err = -EINTR;
@@ -117,4 +129,32 @@ int rtnl_dump(struct mnl_socket *nl, uint16_t type,
 		err = dump_receive(nl, &dump, buf, deadline);
 	}
 	return err;
+}
+
+int rtnl_nsid_get(struct mnl_socket *nl, int ns_fd, void *buf, double deadline,
+		  int32_t *nsid)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtgenmsg *gen;
+	unsigned int seq = atomic_fetch_add(&next_seq, 1);
+	ssize_t n;
+	int ret;
+
+	/* RTM_GETNSID only reads: unlike RTM_NEWNSID it assigns no id */
+	nlh->nlmsg_type = RTM_GETNSID;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	gen = mnl_nlmsg_put_extra_header(nlh, sizeof(*gen));
+	gen->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)ns_fd);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		n = receive_once(nl, buf, deadline);
+		if (n < 0)
+			return (int)n;
+		ret = rtnl_nsid_feed(buf, (size_t)n, seq,
+				     mnl_socket_get_portid(nl), nsid);
+	} while (ret > 0);
+	return ret;
 }

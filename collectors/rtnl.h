@@ -71,4 +71,15 @@ struct rtnl_sink {
 int rtnl_dump(struct mnl_socket *nl, uint16_t type,
 	      const struct rtnl_sink *sink, void *buf, double deadline);
 
+/*
+ * Asks, over a socket from rtnl_open_in bound with rtnl_setup, which id
+ * the socket's namespace has given the network namespace ns_fd refers to
+ * (RTM_GETNSID with NETNSA_FD; it never assigns one). buf holds
+ * MNL_SOCKET_DUMP_SIZE bytes. Returns 0 and *nsid, which is
+ * NETNSA_NSID_NOT_ASSIGNED (-1) when there is no id; -ETIMEDOUT at the
+ * deadline, or another negative errno.
+ */
+int rtnl_nsid_get(struct mnl_socket *nl, int ns_fd, void *buf, double deadline,
+		  int32_t *nsid);
+
 #endif

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <linux/if_addr.h>
+#include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 
 /*
@@ -91,24 +92,50 @@ static int attr_copy_hwaddr(const struct nlattr *attr, uint8_t *dst,
 	return 0;
 }
 
-static int link_kind_parse(const struct nlattr *linkinfo, char *kind)
+/* Sorts the attributes nested in nest into tb, as attrs_collect. */
+static int attrs_of_nest(const struct nlattr *nest,
+			 const enum mnl_attr_data_type *policy,
+			 unsigned int max, const struct nlattr **tb)
+{
+	const char *tail = (const char *)mnl_attr_get_payload(nest) +
+			   mnl_attr_get_payload_len(nest);
+
+	return attrs_collect(mnl_attr_get_payload(nest), tail, policy, max, tb);
+}
+
+/* The lower device of a vxlan, from its IFLA_INFO_DATA. */
+static int vxlan_link_parse(const struct nlattr *data, uint32_t *lower)
+{
+	static const enum mnl_attr_data_type policy[IFLA_VXLAN_MAX + 1] = {
+		[IFLA_VXLAN_LINK] = MNL_TYPE_U32,
+	};
+	const struct nlattr *tb[IFLA_VXLAN_MAX + 1] = {NULL};
+	int err;
+
+	err = attrs_of_nest(data, policy, IFLA_VXLAN_MAX, tb);
+	if (!err && tb[IFLA_VXLAN_LINK])
+		*lower = mnl_attr_get_u32(tb[IFLA_VXLAN_LINK]);
+	return err;
+}
+
+static int link_kind_parse(const struct nlattr *linkinfo,
+			   struct rtnl_link *link)
 {
 	static const enum mnl_attr_data_type info_policy[IFLA_INFO_MAX + 1] = {
 		[IFLA_INFO_KIND] = MNL_TYPE_NUL_STRING,
+		[IFLA_INFO_DATA] = MNL_TYPE_NESTED,
 	};
 	const struct nlattr *tb[IFLA_INFO_MAX + 1] = {NULL};
-	const char *tail = (const char *)mnl_attr_get_payload(linkinfo) +
-			   mnl_attr_get_payload_len(linkinfo);
 	int err;
 
-	err = attrs_collect(mnl_attr_get_payload(linkinfo), tail, info_policy,
-			    IFLA_INFO_MAX, tb);
-	if (err)
-		return err;
-	if (tb[IFLA_INFO_KIND])
-		return attr_copy_string(tb[IFLA_INFO_KIND], kind,
-					RTNL_KIND_SIZE);
-	return 0;
+	err = attrs_of_nest(linkinfo, info_policy, IFLA_INFO_MAX, tb);
+	if (!err && tb[IFLA_INFO_KIND])
+		err = attr_copy_string(tb[IFLA_INFO_KIND], link->kind,
+				       RTNL_KIND_SIZE);
+	/* the data's layout is the kind's own: only a vxlan's is read */
+	if (!err && tb[IFLA_INFO_DATA] && !strcmp(link->kind, "vxlan"))
+		err = vxlan_link_parse(tb[IFLA_INFO_DATA], &link->vxlan_link);
+	return err;
 }
 
 static int link_stats_parse(const struct nlattr *attr,
@@ -142,7 +169,7 @@ static int link_attrs_parse(const struct nlattr *const *tb,
 		err = attr_copy_hwaddr(tb[IFLA_BROADCAST], link->broadcast,
 				       &link->broadcast_len);
 	if (!err && tb[IFLA_LINKINFO])
-		err = link_kind_parse(tb[IFLA_LINKINFO], link->kind);
+		err = link_kind_parse(tb[IFLA_LINKINFO], link);
 	if (!err && tb[IFLA_STATS64])
 		err = link_stats_parse(tb[IFLA_STATS64], link->counters);
 	if (err)
@@ -326,4 +353,61 @@ int rtnl_dump_feed(struct rtnl_dump *dump, const void *buf, size_t len)
 	}
 	/* the kernel flags NLMSG_DONE too, so the drain ends at it */
 	return dump_ends_in(dump, buf, len) ? -EINTR : 1;
+}
+
+int rtnl_nsid_parse(const struct nlmsghdr *nlh, int32_t *nsid)
+{
+	static const enum mnl_attr_data_type nsid_policy[NETNSA_MAX + 1] = {
+		[NETNSA_NSID] = MNL_TYPE_U32,
+	};
+	const struct nlattr *tb[NETNSA_MAX + 1] = {NULL};
+	int err;
+
+	if (nlh->nlmsg_type != RTM_NEWNSID)
+		return -EINVAL;
+	err = attrs_of_message(nlh, sizeof(struct rtgenmsg), nsid_policy,
+			       NETNSA_MAX, tb);
+	if (err)
+		return err;
+	if (!tb[NETNSA_NSID])
+		return -EINVAL;
+	*nsid = (int32_t)mnl_attr_get_u32(tb[NETNSA_NSID]);
+	return 0;
+}
+
+struct nsid_answer {
+	int32_t nsid;
+	bool found;
+};
+
+static int nsid_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nsid_answer *answer = data;
+	int err = rtnl_nsid_parse(nlh, &answer->nsid);
+
+	if (err) {
+		errno = -err;
+		return MNL_CB_ERROR;
+	}
+	answer->found = true;
+	return MNL_CB_STOP;
+}
+
+int rtnl_nsid_feed(const void *buf, size_t len, unsigned int seq,
+		   unsigned int portid, int32_t *nsid)
+{
+	struct nsid_answer answer = {0, false};
+	int ret;
+
+	errno = 0;
+	ret = mnl_cb_run2(buf, len, seq, portid, nsid_cb, &answer, dump_ctl_cb,
+			  NLMSG_MIN_TYPE);
+	if (ret < 0)
+		return errno ? -errno : -EPROTO;
+	if (answer.found) {
+		*nsid = answer.nsid;
+		return 0;
+	}
+	/* an acknowledgement or a dump's end answers no RTM_GETNSID */
+	return ret == MNL_CB_STOP ? -EPROTO : 1;
 }

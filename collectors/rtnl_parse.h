@@ -51,8 +51,17 @@ enum rtnl_counter {
 struct rtnl_link {
 	uint64_t counters[RTNL_COUNTER_COUNT]; /* zero without IFLA_STATS64 */
 	uint32_t ifindex;
-	/* IFLA_LINK; the kernel omits it when it equals ifindex */
+	/*
+	 * IFLA_LINK, ifindex when absent: the kernel omits it when it equals
+	 * ifindex, except with IFLA_LINK_NETNSID (since Linux 5.6), where a
+	 * device without a lower one (a vxlan) then sends its own index
+	 */
 	uint32_t iflink;
+	/*
+	 * IFLA_VXLAN_LINK of a vxlan: its lower device, an index in the link
+	 * namespace (a vxlan has no IFLA_LINK); 0 when none or not a vxlan
+	 */
+	uint32_t vxlan_link;
 	uint32_t master; /* IFLA_MASTER, 0 when none */
 	uint32_t flags;	 /* ifi_flags (IFF_UP, ...) */
 	uint32_t mtu;
@@ -93,6 +102,25 @@ int rtnl_link_parse(const struct nlmsghdr *nlh, struct rtnl_link *link);
  * skipped), or -EINVAL for a malformed message.
  */
 int rtnl_addr_parse(const struct nlmsghdr *nlh, struct rtnl_addr *addr);
+
+/*
+ * Decodes the answer to RTM_GETNSID: one RTM_NEWNSID message (checked as
+ * rtnl_link_parse wants). Returns 0 and the id in *nsid, which is
+ * NETNSA_NSID_NOT_ASSIGNED (-1) when the asking namespace has none for the
+ * one asked about, or -EINVAL for a malformed message.
+ */
+int rtnl_nsid_parse(const struct nlmsghdr *nlh, int32_t *nsid);
+
+/*
+ * Feeds one datagram received after an RTM_GETNSID request with sequence
+ * number seq on port portid. Returns 0 and *nsid when the answer was in
+ * it, 1 when the datagram held no message of ours (keep reading), or a
+ * negative errno: the kernel's error, -EINVAL for a malformed answer,
+ * -EPROTO for a message of another request (sequence number) and -ESRCH
+ * for one sent to another port.
+ */
+int rtnl_nsid_feed(const void *buf, size_t len, unsigned int seq,
+		   unsigned int portid, int32_t *nsid);
 
 /* Composes the /proc/net/dev columns from the kernel's 64-bit stats. */
 void rtnl_stats_compose(const struct rtnl_link_stats64 *stats,

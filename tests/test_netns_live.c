@@ -4,9 +4,10 @@
  * this process, compare with what `ip -j` reports, and check that entries
  * which are no namespace are skipped, that dumps spanning many datagrams
  * are read whole, that a deleted namespace is freed (nothing pinned), and
- * that odd namespace names come out escaped. Every namespace made here is
- * called nsetest-netns-*; each test's teardown removes them, and the group
- * setup sweeps what a killed run left.
+ * that odd namespace names come out escaped, and that the peers of veths,
+ * macvlans and vxlans across namespaces are named exactly. Every namespace
+ * made here is called nsetest-netns-* or nsetest-topo-*; each test's
+ * teardown removes them, and the group setup sweeps what a killed run left.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,6 +35,7 @@
 #include "registry.h"
 
 #define PREFIX "nsetest-netns-"
+#define TOPO_PREFIX "nsetest-topo-"
 #define NETNS_DIR "/run/netns"
 
 /* Runs argv (NULL-terminated) without a shell; returns the exit status. */
@@ -124,7 +126,13 @@ static uint64_t ns_inode(const char *ns)
 	return path_inode(path);
 }
 
-/* Removes every entry called PREFIX* under /run/netns, then waits. */
+static bool is_test_name(const char *name)
+{
+	return !strncmp(name, PREFIX, strlen(PREFIX)) ||
+	       !strncmp(name, TOPO_PREFIX, strlen(TOPO_PREFIX));
+}
+
+/* Removes every test entry under /run/netns, then waits. */
 static int sweep(void **state)
 {
 	struct dirent *entry;
@@ -140,7 +148,7 @@ static int sweep(void **state)
 		if (!dir)
 			return 0;
 		while ((entry = readdir(dir))) {
-			if (strncmp(entry->d_name, PREFIX, strlen(PREFIX)))
+			if (!is_test_name(entry->d_name))
 				continue;
 			left = true;
 			if (run("ip", "netns", "delete", entry->d_name, NULL)) {
@@ -508,8 +516,9 @@ static void collector_gives_same_page_with_any_worker_count(void **state)
 		*end = '\n';
 	}
 	/* 5 devices in 22 families (less 4 that count bytes or packets),
-	 * 5 addresses (2 on lo) and the success */
-	assert_int_equal(lines, 5 * (22 - 4) + 5 + 1);
+	 * 5 addresses (2 on lo), the success, and two peer_info series: vA's,
+	 * and vB's, whose peer_netns label is a's */
+	assert_int_equal(lines, 5 * (22 - 4) + 5 + 1 + 2);
 	free(page1);
 	free(page3);
 }
@@ -831,6 +840,162 @@ static void collector_never_passes_off_an_interrupted_dump(void **state)
 	free(page);
 }
 
+/*
+ * The expected peer_info series of namespace ns, from `ip -j -d link` and
+ * `ip netns list-id` read in ns itself, one "device peer_netns
+ * peer_ifindex" line per device whose link is in another namespace, or
+ * which is a veth with its peer in ns (peer_netns "." and the peer's
+ * name). vxlans are left out: ip resolves their lower device in the wrong
+ * namespace.
+ */
+static char *kernel_peers(const char *ns)
+{
+	return shell_output(
+		"ids=$(ip -n %s -j netns list-id); ip -n %s -j -d link | "
+		"jq -r --argjson ids \"$ids\" '.[] | "
+		"select(.linkinfo.info_kind != \"vxlan\") | "
+		"select(.link_netnsid != null or "
+		"(.linkinfo.info_kind == \"veth\" and .link != null)) | "
+		"[.ifname, (if .link_netnsid != null then (.link_netnsid as $i "
+		"| $ids[] | select(.nsid == $i) | .name) else \".\" end), "
+		"(.link_index // .link)] | map(tostring) | join(\" \")'",
+		ns, ns);
+}
+
+/* The name of the device with this index in ns, from ip. */
+static char *kernel_ifname(const char *ns, const char *ifindex)
+{
+	char *name = shell_output(
+		"ip -n %s -j link | jq -r '.[] | select(.ifindex == %s) | "
+		".ifname'",
+		ns, ifindex);
+
+	assert_non_null(strchr(name, '\n'));
+	*strchr(name, '\n') = '\0';
+	return name;
+}
+
+static void assert_peer_line(const char *page, const char *ns, const char *dev,
+			     const char *peer_ns, const char *peer_dev)
+{
+	assert_line(
+		page,
+		"namespace_network_peer_info{netns=\"%s\",netns_inode=\"%llu\",device=\"%s\",peer_netns=\"%s\",peer_netns_inode=\"%llu\",peer_device=\"%s\"} 1",
+		ns, (unsigned long long)ns_inode(ns), dev, peer_ns,
+		(unsigned long long)ns_inode(peer_ns), peer_dev);
+}
+
+/* Checks every peer of ns against the kernel; returns how many. */
+static size_t assert_peers_match_kernel(const char *page, const char *ns)
+{
+	char *peers = kernel_peers(ns), *line, *save, *f[3], *peer_dev;
+	const char *peer_ns;
+	size_t n = 0;
+
+	for (line = strtok_r(peers, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save), n++) {
+		f[0] = strsep(&line, " ");
+		f[1] = strsep(&line, " ");
+		f[2] = strsep(&line, " ");
+		assert_non_null(f[2]);
+		assert_null(line);
+		if (!strcmp(f[1], ".")) {
+			peer_ns = ns;
+			peer_dev = strdup(f[2]);
+		} else {
+			peer_ns = f[1];
+			peer_dev = kernel_ifname(peer_ns, f[2]);
+		}
+		assert_peer_line(page, ns, f[0], peer_ns, peer_dev);
+		free(peer_dev);
+	}
+	free(peers);
+	return n;
+}
+
+static size_t count_peer_lines(const char *page, const char *ns)
+{
+	char prefix[256];
+
+	snprintf(prefix, sizeof(prefix),
+		 "namespace_network_peer_info{netns=\"%s\",", ns);
+	return count_prefix(page, prefix);
+}
+
+/*
+ * Case 11: three namespaces whose veths have the same ifindexes, where
+ * each id means another namespace in each; plus a veth into a bridge, a
+ * veth pair inside one namespace, and a macvlan and a vxlan made in A on
+ * A's veths and moved to B.
+ */
+static void collector_names_peers_across_namespaces_exactly(void **state)
+{
+	const char *a = TOPO_PREFIX "A", *b = TOPO_PREFIX "B",
+		   *c = TOPO_PREFIX "C";
+	const struct {
+		const char *ns;
+		size_t from_ip;
+		size_t on_page;
+	} want[] = {{a, 3, 3}, {b, 3, 4}, {c, 5, 5}};
+	char *page, *ids;
+	size_t i, n;
+
+	(void)state;
+	must_run("ip", "netns", "add", a);
+	must_run("ip", "netns", "add", b);
+	must_run("ip", "netns", "add", c);
+	must_run("ip", "-n", a, "link", "add", "vAB", "type", "veth", "peer",
+		 "name", "vBA", "netns", b);
+	must_run("ip", "-n", a, "link", "add", "vAC", "type", "veth", "peer",
+		 "name", "vCA", "netns", c);
+	must_run("ip", "-n", b, "link", "add", "vBC", "type", "veth", "peer",
+		 "name", "vCB", "netns", c);
+	ip_batch(c, "link add br0 type bridge\n"
+		    "link add vS1 type veth peer name vS2\n");
+	must_run("ip", "-n", a, "link", "add", "vAbr", "type", "veth", "peer",
+		 "name", "vCbr", "netns", c);
+	must_run("ip", "-n", c, "link", "set", "vCbr", "master", "br0");
+	ip_batch(a, "link add mvB link vAB type macvlan mode bridge\n"
+		    "link set mvB netns " TOPO_PREFIX "B\n"
+		    "link add vxB type vxlan id 42 dstport 4789 dev vAC\n"
+		    "link set vxB netns " TOPO_PREFIX "B\n");
+	/* the same index in each namespace: vAB, vBA and vCA are 2 */
+	ids = shell_output("for n in A B C; do ip -n " TOPO_PREFIX
+			   "$n -j link | jq -r '.[] | select(.ifindex == 2) "
+			   "| .ifname'; done");
+	assert_string_equal(ids, "vAB\nvBA\nvCA\n");
+	free(ids);
+
+	page = collect_page();
+	/* case 11's table */
+	assert_peer_line(page, a, "vAB", b, "vBA");
+	assert_peer_line(page, a, "vAC", c, "vCA");
+	assert_peer_line(page, b, "vBA", a, "vAB");
+	assert_peer_line(page, b, "vBC", c, "vCB");
+	assert_peer_line(page, c, "vCA", a, "vAC");
+	assert_peer_line(page, c, "vCB", b, "vBC");
+	/* the bridge port, the pair at home, the moved macvlan */
+	assert_peer_line(page, a, "vAbr", c, "vCbr");
+	assert_peer_line(page, c, "vCbr", a, "vAbr");
+	assert_peer_line(page, c, "vS1", c, "vS2");
+	assert_peer_line(page, c, "vS2", c, "vS1");
+	assert_peer_line(page, b, "mvB", a, "vAB");
+	/* made with dev vAC in A: ip would name B's index 3 (vBC) */
+	assert_peer_line(page, b, "vxB", a, "vAC");
+
+	/*
+	 * and every peer as the kernel sees it now, nothing more: B has vxB
+	 * beyond what ip can name
+	 */
+	for (i = 0; i < 3; i++) {
+		n = assert_peers_match_kernel(page, want[i].ns);
+		assert_int_equal(n, want[i].from_ip);
+		assert_int_equal(count_peer_lines(page, want[i].ns),
+				 want[i].on_page);
+	}
+	free(page);
+}
+
 static void target_open_checks_identity(void **state)
 {
 	const char *ns = PREFIX "open-a", *other = PREFIX "open-b";
@@ -890,6 +1055,8 @@ int main(void)
 		cmocka_unit_test_teardown(
 			collector_never_passes_off_an_interrupted_dump, sweep),
 		cmocka_unit_test_teardown(target_open_checks_identity, sweep),
+		cmocka_unit_test_teardown(
+			collector_names_peers_across_namespaces_exactly, sweep),
 	};
 	const char *ci = getenv("CI");
 

@@ -86,7 +86,7 @@ static char *render_all(const struct netns_set *set,
 		     p++)
 			fail_msg("two families in piece %zu", pieces);
 	} while (more);
-	assert_int_equal(pieces, 24);
+	assert_int_equal(pieces, 25);
 	assert_false(netns_render(set, &cursor, &out));
 	outbuf_putc(&out, '\0');
 	page = outbuf_take(&out, &len);
@@ -373,6 +373,83 @@ static void render_openmetrics_declares_counters_info_and_units(void **state)
 	netns_set_free(set);
 }
 
+/* A device of a rendered test namespace, found by its ifindex. */
+static struct netns_peer_link *link_of(struct netns_ns *ns, uint32_t ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < ns->n_devices; i++) {
+		if (ns->links[i].ifindex == ifindex)
+			return &ns->links[i];
+	}
+	fail_msg("no device with index %u", ifindex);
+	return NULL;
+}
+
+/* Marks device ifindex of ns as peered with peer_ifindex (0: unknown). */
+static void set_peer(struct netns_set *set, size_t ns, uint32_t ifindex,
+		     size_t peer_ns, uint32_t peer_ifindex)
+{
+	struct netns_peer_link *link = link_of(&set->items[ns], ifindex);
+	struct netns_ns *peer = &set->items[peer_ns];
+
+	link->peer_ns = (uint32_t)peer_ns;
+	link->peer_link = NETNS_PEER_NONE;
+	if (peer_ifindex)
+		link->peer_link =
+			(uint32_t)(link_of(peer, peer_ifindex) - peer->links);
+}
+
+static void render_peer_info_copies_peer_labels_exactly(void **state)
+{
+	struct netns_set *set = set_new(3);
+	struct rtnl_link a[4], b[4];
+	char *page;
+
+	(void)state;
+	a[0] = make_link(1, "lo", 65536, IF_OPER_UNKNOWN);
+	a[1] = make_link(2, "vAB", 1500, IF_OPER_UP);
+	a[2] = make_link(7, "vS1", 1500, IF_OPER_UP);
+	a[3] = make_link(8, "vS2", 1500, IF_OPER_UP);
+	b[0] = make_link(1, "lo", 65536, IF_OPER_UNKNOWN);
+	b[1] = make_link(2, "v\"B\\", 1500, IF_OPER_UP);
+	b[2] = make_link(4, "mv0", 1500, IF_OPER_UP);
+	b[3] = make_link(5, "vx0", 1450, IF_OPER_UNKNOWN);
+	assert_int_equal(netns_ns_init(&set->items[0], "a", 11), 0);
+	assert_int_equal(netns_ns_fill(&set->items[0], a, 4, NULL, 0), 0);
+	/* odd names in both the namespace and the device: copied escaped */
+	assert_int_equal(netns_ns_init(&set->items[1], "b\"\xff", 22), 0);
+	assert_int_equal(netns_ns_fill(&set->items[1], b, 4, NULL, 0), 0);
+	/* never read: its devices are no one's peers, it has none itself */
+	assert_int_equal(netns_ns_init(&set->items[2], "failed", 33), 0);
+
+	set_peer(set, 0, 2, 1, 2);
+	set_peer(set, 1, 2, 0, 2);
+	set_peer(set, 0, 7, 0, 8);
+	set_peer(set, 0, 8, 0, 7);
+	set_peer(set, 1, 4, 0, 2);
+	set_peer(set, 1, 5, 0, 0); /* a vxlan without a lower device */
+	assert_int_equal(netns_set_store_peers(set), 0);
+	page = render_all(set, EXPOSITION_TEXT);
+	assert_non_null(strstr(
+		page,
+		"# HELP namespace_network_peer_info Peer of a veth, or lower device of a macvlan, vlan, vxlan or tunnel in another netns.\n"
+		"# TYPE namespace_network_peer_info gauge\n"));
+	assert_samples(
+		page, "namespace_network_peer_info",
+		"namespace_network_peer_info{netns=\"a\",netns_inode=\"11\",device=\"vAB\",peer_netns=\"b\\\"\\\\xff\",peer_netns_inode=\"22\",peer_device=\"v\\\"B\\\\\"} 1\n"
+		"namespace_network_peer_info{netns=\"a\",netns_inode=\"11\",device=\"vS1\",peer_netns=\"a\",peer_netns_inode=\"11\",peer_device=\"vS2\"} 1\n"
+		"namespace_network_peer_info{netns=\"a\",netns_inode=\"11\",device=\"vS2\",peer_netns=\"a\",peer_netns_inode=\"11\",peer_device=\"vS1\"} 1\n"
+		"namespace_network_peer_info{netns=\"b\\\"\\\\xff\",netns_inode=\"22\",device=\"mv0\",peer_netns=\"a\",peer_netns_inode=\"11\",peer_device=\"vAB\"} 1\n"
+		"namespace_network_peer_info{netns=\"b\\\"\\\\xff\",netns_inode=\"22\",device=\"v\\\"B\\\\\",peer_netns=\"a\",peer_netns_inode=\"11\",peer_device=\"vAB\"} 1\n"
+		"namespace_network_peer_info{netns=\"b\\\"\\\\xff\",netns_inode=\"22\",device=\"vx0\",peer_netns=\"a\",peer_netns_inode=\"11\",peer_device=\"\"} 1\n");
+	free(page);
+	page = render_all(set, EXPOSITION_OPENMETRICS);
+	assert_non_null(strstr(page, "# TYPE namespace_network_peer info\n"));
+	free(page);
+	netns_set_free(set);
+}
+
 /* Lines of page that start with prefix. */
 static size_t count_lines(const char *page, const char *prefix)
 {
@@ -393,8 +470,8 @@ static void render_empty_set_writes_headers_only(void **state)
 
 	(void)state;
 	page = render_all(set, EXPOSITION_TEXT);
-	assert_int_equal(count_lines(page, "# HELP "), 24);
-	assert_int_equal(count_lines(page, "# TYPE "), 24);
+	assert_int_equal(count_lines(page, "# HELP "), 25);
+	assert_int_equal(count_lines(page, "# TYPE "), 25);
 	assert_int_equal(count_lines(page, "namespace_"), 0);
 	free(page);
 	netns_set_free(set);
@@ -414,6 +491,7 @@ int main(void)
 		cmocka_unit_test(
 			render_openmetrics_declares_counters_info_and_units),
 		cmocka_unit_test(render_empty_set_writes_headers_only),
+		cmocka_unit_test(render_peer_info_copies_peer_labels_exactly),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,7 @@
 
 #include <linux/if.h>
 #include <linux/if_addr.h>
+#include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 
 #include "rtnl_parse.h"
@@ -162,6 +163,7 @@ static void links_fixture_reads_veth_bridge_and_odd_names(void **state)
 	assert_int_equal(link->iflink, 2);
 	assert_true(link->has_link_netnsid);
 	assert_int_equal(link->link_netnsid, 0);
+	assert_int_equal(link->vxlan_link, 0);
 	assert_int_equal(link->counters[RTNL_RX_BYTES], 266);
 	assert_int_equal(link->counters[RTNL_RX_PACKETS], 3);
 	assert_int_equal(link->counters[RTNL_TX_BYTES], 516);
@@ -341,6 +343,156 @@ static void link_skips_unknown_attributes(void **state)
 	assert_int_equal(link.iflink, 9);
 	assert_int_equal(link.address_len, 0);
 	assert_int_equal(link.counters[RTNL_RX_BYTES], 0);
+}
+
+/*
+ * A vxlan moved to another namespace: IFLA_LINK_NETNSID, and IFLA_LINK
+ * left out as older kernels do (newer ones send the vxlan's own index).
+ */
+static struct nlmsghdr *vxlan_msg(char *buf, const char *kind, bool data_first,
+				  uint16_t link_len)
+{
+	struct nlmsghdr *nlh = link_msg(buf, 5);
+	struct nlattr *info, *data;
+	uint32_t lower = 3;
+
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, "vx0");
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	if (!data_first)
+		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u32(nlh, IFLA_VXLAN_ID, 42);
+	mnl_attr_put(nlh, IFLA_VXLAN_LINK, link_len, &lower);
+	mnl_attr_put_u16(nlh, IFLA_VXLAN_PORT, htons(4789));
+	mnl_attr_nest_end(nlh, data);
+	if (data_first)
+		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+	mnl_attr_nest_end(nlh, info);
+	mnl_attr_put_u32(nlh, IFLA_LINK_NETNSID, 1);
+	return nlh;
+}
+
+static void link_reads_lower_device_of_a_vxlan(void **state)
+{
+	char buf[1024] __attribute__((aligned(8)));
+	struct rtnl_link link;
+
+	(void)state;
+	for (int data_first = 0; data_first < 2; data_first++) {
+		memset(buf, 0, sizeof(buf));
+		assert_int_equal(
+			rtnl_link_parse(vxlan_msg(buf, "vxlan", data_first, 4),
+					&link),
+			0);
+		assert_string_equal(link.kind, "vxlan");
+		assert_int_equal(link.vxlan_link, 3);
+		assert_int_equal(link.iflink, 5);
+		assert_true(link.has_link_netnsid);
+		assert_int_equal(link.link_netnsid, 1);
+	}
+	/* another kind's data has its own layout: not read as a vxlan's */
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(
+		rtnl_link_parse(vxlan_msg(buf, "macvlan", false, 4), &link), 0);
+	assert_int_equal(link.vxlan_link, 0);
+	/* a vxlan's lower index of two bytes is malformed */
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(
+		rtnl_link_parse(vxlan_msg(buf, "vxlan", false, 2), &link),
+		-EINVAL);
+}
+
+/* RTM_NEWNSID as the kernel answers RTM_GETNSID: rtgenmsg, NETNSA_NSID. */
+static struct nlmsghdr *nsid_msg(char *buf, unsigned int seq, int32_t nsid)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtgenmsg *gen;
+
+	nlh->nlmsg_type = RTM_NEWNSID;
+	nlh->nlmsg_seq = seq;
+	gen = mnl_nlmsg_put_extra_header(nlh, sizeof(*gen));
+	gen->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_NSID, (uint32_t)nsid);
+	return nlh;
+}
+
+static void nsid_parse_reads_assigned_and_missing_ids(void **state)
+{
+	char buf[256] __attribute__((aligned(8)));
+	struct nlmsghdr *nlh;
+	int32_t nsid = 99;
+
+	(void)state;
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(rtnl_nsid_parse(nsid_msg(buf, 1, 7), &nsid), 0);
+	assert_int_equal(nsid, 7);
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(
+		rtnl_nsid_parse(nsid_msg(buf, 1, NETNSA_NSID_NOT_ASSIGNED),
+				&nsid),
+		0);
+	assert_int_equal(nsid, -1);
+
+	/* newer attributes are skipped; a missing id is malformed */
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWNSID;
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct rtgenmsg));
+	mnl_attr_put_u32(nlh, 0x3ff0, 1);
+	assert_int_equal(rtnl_nsid_parse(nlh, &nsid), -EINVAL);
+	mnl_attr_put_u32(nlh, NETNSA_NSID, 4);
+	assert_int_equal(rtnl_nsid_parse(nlh, &nsid), 0);
+	assert_int_equal(nsid, 4);
+	/* another message type, and a short id */
+	nlh->nlmsg_type = RTM_NEWLINK;
+	assert_int_equal(rtnl_nsid_parse(nlh, &nsid), -EINVAL);
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWNSID;
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct rtgenmsg));
+	mnl_attr_put_u16(nlh, NETNSA_NSID, 4);
+	assert_int_equal(rtnl_nsid_parse(nlh, &nsid), -EINVAL);
+	assert_int_equal(nsid, 4);
+}
+
+static void nsid_feed_takes_only_our_answer(void **state)
+{
+	char buf[256] __attribute__((aligned(8)));
+	struct nlmsghdr *nlh;
+	struct nlmsgerr *err;
+	int32_t nsid = 99;
+
+	(void)state;
+	memset(buf, 0, sizeof(buf));
+	nlh = nsid_msg(buf, 41, 3);
+	nlh->nlmsg_pid = 1234;
+	assert_int_equal(rtnl_nsid_feed(buf, nlh->nlmsg_len, 41, 1234, &nsid),
+			 0);
+	assert_int_equal(nsid, 3);
+	/* the answer to an earlier request, or to another socket */
+	nsid = 99;
+	assert_int_equal(rtnl_nsid_feed(buf, nlh->nlmsg_len, 42, 1234, &nsid),
+			 -EPROTO);
+	assert_int_equal(rtnl_nsid_feed(buf, nlh->nlmsg_len, 41, 99, &nsid),
+			 -ESRCH);
+	assert_int_equal(nsid, 99);
+	/* nothing in the datagram: keep reading */
+	assert_int_equal(rtnl_nsid_feed(buf, 0, 41, 1234, &nsid), 1);
+
+	/* the kernel refused (a closed descriptor, say) */
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = NLMSG_ERROR;
+	nlh->nlmsg_seq = 41;
+	err = mnl_nlmsg_put_extra_header(nlh, sizeof(*err));
+	err->error = -EBADF;
+	assert_int_equal(rtnl_nsid_feed(buf, nlh->nlmsg_len, 41, 0, &nsid),
+			 -EBADF);
+	/* an acknowledgement carries no id */
+	err->error = 0;
+	assert_int_equal(rtnl_nsid_feed(buf, nlh->nlmsg_len, 41, 0, &nsid),
+			 -EPROTO);
+	assert_int_equal(nsid, 99);
 }
 
 static void link_takes_stats64_of_older_and_newer_kernels(void **state)
@@ -702,6 +854,9 @@ int main(void)
 		cmocka_unit_test(dump_feed_reads_whole_answer),
 		cmocka_unit_test(dump_feed_drains_interrupted_answer),
 		cmocka_unit_test(dump_feed_reports_kernel_errors),
+		cmocka_unit_test(link_reads_lower_device_of_a_vxlan),
+		cmocka_unit_test(nsid_parse_reads_assigned_and_missing_ids),
+		cmocka_unit_test(nsid_feed_takes_only_our_answer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
