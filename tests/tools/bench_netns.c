@@ -7,6 +7,9 @@
  *
  *	bench_netns [RUNS [WORKERS]]
  *
+ * NSEBENCH_LOG=debug shows the collector's debug lines, among them the
+ * time and the asks of peer resolution in each run.
+ *
  * For comparison it also writes the same samples with snprintf, from the
  * same pre-escaped labels, so the cost of formatting shows on its own.
  */
@@ -17,6 +20,7 @@
 
 #include "collector.h"
 #include "config.h"
+#include "log.h"
 #include "netns_render.h"
 #include "ns_scan.h"
 #include "registry.h"
@@ -79,9 +83,13 @@ int main(int argc, char **argv)
 	int runs = argc > 1 ? atoi(argv[1]) : 10;
 	struct config config;
 	size_t series = 0, bytes = 0, cursor, namespaces = 0, printed = 0;
+	const char *log = getenv("NSEBENCH_LOG");
+	enum log_level level;
 	char *scratch;
 	int r, err;
 
+	if (log && !log_level_parse(log, &level))
+		log_setup(level, LOG_FORMAT_LOGFMT);
 	if (runs < 1 || runs > MAX_RUNS)
 		runs = 10;
 	memset(&config, 0, sizeof(config));

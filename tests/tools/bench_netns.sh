@@ -6,6 +6,11 @@
 # failure). Needs root.
 #
 #	tests/tools/bench_netns.sh BUILD-DIR [COUNT [RUNS [WORKERS]]]
+#
+# NSEBENCH_PREFIX names the namespaces (default nsetest-netns-bench-), so
+# that two benches never share them. NSEBENCH_HUB=1 adds one namespace,
+# PREFIXhub, and in every other one a veth eth0 whose peer is in the hub:
+# the layout of a container host, where every pair crosses namespaces.
 set -euo pipefail
 
 build=${1:?usage: bench_netns.sh BUILD-DIR [COUNT [RUNS [WORKERS]]]}
@@ -13,7 +18,8 @@ count=${2:-1000}
 runs=${3:-10}
 workers=${4:-0}
 tool=$build/tests/bench_netns
-prefix=nsetest-netns-bench-
+prefix=${NSEBENCH_PREFIX:-nsetest-netns-bench-}
+hub=${NSEBENCH_HUB:-0}
 work=$(mktemp -d /tmp/nsetest-netns-bench.XXXXXX)
 
 [ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 1; }
@@ -53,4 +59,11 @@ ip -batch "$work/add.batch"
 for i in $(seq -f %04g 1 "$count"); do
 	ip -n "$prefix$i" -batch "$work/devices.batch"
 done
+if [ "$hub" = 1 ]; then
+	ip netns add "${prefix}hub"
+	for i in $(seq -f %04g 1 "$count"); do
+		ip -n "$prefix$i" link add eth0 type veth peer name "h$i" \
+			netns "${prefix}hub"
+	done
+fi
 "$tool" "$runs" "$workers"
