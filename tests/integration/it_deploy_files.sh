@@ -50,6 +50,7 @@ namespace_network_transmit_colls_total namespace_network_transmit_carrier_total
 namespace_network_up namespace_network_mtu_bytes namespace_network_iface_id
 namespace_network_iface_link namespace_network_info
 namespace_network_address_info namespace_netns_collect_success
+namespace_network_peer_info
 namespace_scrape_collector_success namespace_scrape_collector_duration_seconds
 namespace_exporter_build_info
 process_cpu_seconds_total process_resident_memory_bytes
@@ -189,7 +190,7 @@ for want in 'namespace_in_use' 'namespace_max' 'namespace_processes' \
 	'rate(namespace_network_transmit_packets_total' \
 	'rate(namespace_network_receive_errs_total' \
 	'rate(namespace_network_transmit_drop_total' 'namespace_network_up' \
-	'namespace_network_address_info' \
+	'namespace_network_address_info' 'namespace_network_peer_info' \
 	'namespace_scrape_collector_duration_seconds' \
 	'namespace_scrape_collector_success'; do
 	check_cmd "a panel queries $want" \
