@@ -277,7 +277,7 @@ static const char *scan_proc_comm(struct scan_state *st, uint32_t index)
  */
 static void scan_kthreadd_check(struct scan_state *st, uint32_t index)
 {
-	struct ns_proc_stat stat;
+	struct ns_proc_stat stat = { 0 };
 
 	if (st->procs[index].stat_read || !scan_proc_stat(st, index, &stat))
 		return;
