@@ -50,6 +50,8 @@ struct netns_vec {
 	size_t cap;
 	size_t size;	  /* of one item */
 	bool holds_links; /* struct rtnl_link items, else struct rtnl_addr */
+	/* links whose name matches are dropped as they are parsed */
+	const regex_t *exclude;
 };
 
 struct netns_worker {
@@ -97,6 +99,13 @@ static int message_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	err = vec->holds_links ? rtnl_link_parse(nlh, item)
 			       : rtnl_addr_parse(nlh, item);
+	if (!err && vec->exclude &&
+	    !regexec(vec->exclude, ((struct rtnl_link *)item)->ifname, 0, NULL,
+		     0)) {
+		/* its addresses go too: they name an ifindex no link has */
+		vec->n--;
+		return MNL_CB_OK;
+	}
 	if (!err)
 		return MNL_CB_OK;
 	vec->n--;
@@ -237,6 +246,7 @@ static int job_run(struct netns_job *job)
 		workers[i].job = job;
 		workers[i].links.size = sizeof(struct rtnl_link);
 		workers[i].links.holds_links = true;
+		workers[i].links.exclude = job->config->device_exclude;
 		workers[i].addrs.size = sizeof(struct rtnl_addr);
 		err = -pthread_create(&workers[i].thread, NULL, worker_main,
 				      &workers[i]);

@@ -197,6 +197,29 @@ static void sightings_fold(struct sightings *list)
 	list->n = n + 1;
 }
 
+/*
+ * Drops the targets whose netns label matches --collector.netns.netns-exclude
+ * (the label is empty for a namespace without a name), before anything is
+ * opened: an excluded namespace is never entered.
+ */
+static void targets_exclude(struct netns_targets *targets,
+			    const regex_t *exclude)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < targets->n; i++) {
+		struct netns_target *target = &targets->items[i];
+		const char *label = target->name ? target->name : "";
+
+		if (!regexec(exclude, label, 0, NULL, 0)) {
+			free(target->name);
+			continue;
+		}
+		targets->items[kept++] = *target;
+	}
+	targets->n = kept;
+}
+
 int netns_discover(const struct config *config, const struct ns_scan *scan,
 		   uint64_t self_inode, struct netns_targets *out)
 {
@@ -222,6 +245,8 @@ int netns_discover(const struct config *config, const struct ns_scan *scan,
 	sightings_fold(&list);
 	out->items = list.items;
 	out->n = list.n;
+	if (config->netns_exclude)
+		targets_exclude(out, config->netns_exclude);
 	return 0;
 }
 

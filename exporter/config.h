@@ -7,6 +7,7 @@
 #define NSE_CONFIG_H
 
 #include <stdbool.h>
+#include <regex.h>
 #include <stddef.h>
 
 #define CONFIG_MAX_NETNS_DIRS 16
@@ -28,6 +29,13 @@ struct config {
 	 * made in (--collector.net.socket-holders)
 	 */
 	bool socket_holders;
+	/*
+	 * --collector.netns.netns-exclude and --collector.netns.device-exclude:
+	 * network namespaces (by their netns label) that are not read, and
+	 * devices whose series are dropped; NULL when not given.
+	 */
+	const regex_t *netns_exclude;
+	const regex_t *device_exclude;
 
 	const char *listen[CONFIG_MAX_LISTEN];
 	size_t n_listen;

@@ -179,6 +179,36 @@ static int set_socket_holders(struct parse_state *state, const char *name,
 	return 0;
 }
 
+/*
+ * An extended POSIX regular expression, unanchored as node_exporter's
+ * device-exclude is: "lo" drops every name containing lo; "^lo$" only lo.
+ */
+static int set_exclude(struct parse_state *state, const char *name,
+		       const char *value)
+{
+	struct flags *flags = state->flags;
+	bool netns = !strcmp(name, "collector.netns.netns-exclude");
+	regex_t *re = netns ? &flags->netns_exclude : &flags->device_exclude;
+	const regex_t **slot = netns ? &flags->config.netns_exclude
+				     : &flags->config.device_exclude;
+	char reason[128];
+	int rc;
+
+	if (*slot) {
+		regfree(re);
+		*slot = NULL;
+	}
+	rc = regcomp(re, value, REG_EXTENDED | REG_NOSUB);
+	if (rc) {
+		regerror(rc, re, reason, sizeof(reason));
+		return parse_error(state,
+				   "flag --%s: invalid regular expression \"%s\": %s",
+				   name, value, reason);
+	}
+	*slot = re;
+	return 0;
+}
+
 static int set_procfs(struct parse_state *state, const char *name,
 		      const char *value)
 {
@@ -305,6 +335,12 @@ static const struct flag_spec flag_specs[] = {
 	{"collector.net.socket-holders", NULL, NULL,
 	 "Also count sockets held in another network namespace as its holders: every socket of every process is duplicated (pidfd_getfd) and asked (SIOCGSKNS). Needs CAP_SYS_PTRACE and CAP_NET_ADMIN.",
 	 set_socket_holders},
+	{"collector.netns.netns-exclude", "REGEX", NULL,
+	 "Network namespaces whose netns label (the name, empty when none) matches this extended regular expression are not read.",
+	 set_exclude},
+	{"collector.netns.device-exclude", "REGEX", NULL,
+	 "Devices whose name matches this extended regular expression are left out, with their addresses and peers.",
+	 set_exclude},
 	{"path.procfs", "PATH", FLAGS_DEFAULT_PROCFS,
 	 "Mount point of the proc file system to read processes and namespaces from.",
 	 set_procfs},
@@ -442,6 +478,16 @@ static void flags_defaults(struct flags *flags)
 	flags->log_level = LOG_LEVEL_INFO;
 	flags->log_format = LOG_FORMAT_LOGFMT;
 	flags->action = FLAGS_RUN;
+}
+
+void flags_release(struct flags *flags)
+{
+	if (flags->config.netns_exclude)
+		regfree(&flags->netns_exclude);
+	if (flags->config.device_exclude)
+		regfree(&flags->device_exclude);
+	flags->config.netns_exclude = NULL;
+	flags->config.device_exclude = NULL;
 }
 
 int flags_parse(struct flags *flags, bool *enabled, int argc, char *const *argv,

@@ -35,6 +35,9 @@ struct flags {
 	enum log_level log_level;
 	enum log_format log_format;
 	enum flags_action action;
+	/* compiled exclude patterns that config points at */
+	regex_t netns_exclude;
+	regex_t device_exclude;
 };
 
 /*
@@ -46,6 +49,9 @@ struct flags {
 int flags_parse(struct flags *flags, bool *enabled, int argc, char *const *argv,
 		const struct collector *const *collectors, size_t n_collectors,
 		char *err, size_t err_len);
+
+/* Frees what flags_parse compiled; flags may be partly parsed. */
+void flags_release(struct flags *flags);
 
 /* Writes --help: every flag with its default, each collector and state. */
 void flags_usage(FILE *out, const char *program,

@@ -174,7 +174,7 @@ int main(int argc, char **argv)
 {
 	size_t n_collectors = registry_count(), i;
 	const struct collector **collectors;
-	struct flags flags;
+	struct flags flags = {0};
 	sigset_t stop_signals;
 	char message[256];
 	bool *enabled;
@@ -224,6 +224,7 @@ int main(int argc, char **argv)
 	status =
 		serve(&flags, collectors, enabled, n_collectors, &stop_signals);
 out:
+	flags_release(&flags);
 	free(collectors);
 	free(enabled);
 	return status;

@@ -270,6 +270,38 @@ static void socket_holders_is_a_switch_off_by_default(void **state)
 		       "--collector.net.socket-holders");
 }
 
+static void exclude_patterns_compile_and_match_unanchored(void **state)
+{
+	struct parsed *p = parse("--collector.netns.device-exclude=^(lo|veth[0-9]+)$",
+				 "--collector.netns.netns-exclude", "cni-",
+				 "--collector.netns.netns-exclude", "^$", NULL);
+	const struct config *config = &p->flags.config;
+
+	(void)state;
+	assert_int_equal(p->ret, 0);
+	assert_non_null(config->device_exclude);
+	assert_int_equal(regexec(config->device_exclude, "lo", 0, NULL, 0), 0);
+	assert_int_equal(regexec(config->device_exclude, "veth12", 0, NULL, 0), 0);
+	assert_int_not_equal(regexec(config->device_exclude, "lo0", 0, NULL, 0), 0);
+	/* the last one given wins: the empty name only, not "cni-" */
+	assert_int_equal(regexec(config->netns_exclude, "", 0, NULL, 0), 0);
+	assert_int_not_equal(regexec(config->netns_exclude, "cni-1", 0, NULL, 0), 0);
+	flags_release(&p->flags);
+	assert_null(p->flags.config.device_exclude);
+	assert_null(p->flags.config.netns_exclude);
+}
+
+static void bad_exclude_pattern_is_refused_by_name(void **state)
+{
+	struct parsed *p = parse("--collector.netns.device-exclude=(lo", NULL);
+
+	(void)state;
+	assert_int_equal(p->ret, -EINVAL);
+	assert_non_null(strstr(p->err, "collector.netns.device-exclude"));
+	assert_non_null(strstr(p->err, "(lo"));
+	flags_release(&p->flags);
+}
+
 static void too_many_netns_dirs_are_refused(void **state)
 {
 	char dirs[CONFIG_MAX_NETNS_DIRS][48];
@@ -388,6 +420,8 @@ int main(void)
 		cmocka_unit_test(bad_values_are_refused_by_name),
 		cmocka_unit_test(socket_holders_is_a_switch_off_by_default),
 		cmocka_unit_test(too_many_netns_dirs_are_refused),
+		cmocka_unit_test(exclude_patterns_compile_and_match_unanchored),
+		cmocka_unit_test(bad_exclude_pattern_is_refused_by_name),
 		cmocka_unit_test(help_lists_flags_with_defaults_and_collectors),
 		cmocka_unit_test(version_names_the_libraries),
 	};

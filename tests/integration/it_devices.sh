@@ -132,4 +132,21 @@ done
 check_eq "netns collector succeeded" 1 \
 	"$(sample_value "$body" 'namespace_scrape_collector_success{collector="netns"}')"
 
+# Excluding noisy devices and whole namespaces by regular expression.
+stop_exporter
+start_exporter --collector.netns.device-exclude='^(lo|br0)$' \
+	--collector.netns.netns-exclude="^${b}\$" || exit 1
+scrape "$work_dir/excluded.prom"
+ex=$work_dir/excluded.prom
+check_eq "excluded namespace is not read" 0 "$(count_lines "$ex" "netns=\"$b\"")"
+check_eq "excluded devices are gone" 0 \
+	"$(count_lines "$ex" "^namespace_network_[a-z_]*\{netns=\"$a\",[^}]*device=\"(lo|br0)\"")"
+check_eq "addresses of an excluded device are gone" 0 \
+	"$(count_lines "$ex" "^namespace_network_address_info\{netns=\"$a\",[^}]*device=\"lo\"")"
+check_eq "other devices stay" 1 \
+	"$(count_lines "$ex" "^namespace_network_mtu_bytes\{netns=\"$a\",[^}]*device=\"vA\"\} 1500$")"
+check_eq "their addresses stay" 2 \
+	"$(count_lines "$ex" "^namespace_network_address_info\{netns=\"$a\",[^}]*device=\"vA\"")"
+check_cmd "promtool accepts the filtered page" promtool_check "$ex"
+
 finish
