@@ -31,6 +31,7 @@
 #include "json.h"
 #include "log.h"
 #include "netns_admin.h"
+#include "rtnl.h"
 
 #ifndef NSFS_MAGIC
 #define NSFS_MAGIC 0x6e736673
@@ -487,64 +488,20 @@ int netns_admin_delete(const struct netns_admin *admin, const char *name,
 	return 0;
 }
 
-struct nsid_reply {
-	bool found;
-	int32_t nsid;
-};
-
-static int nsid_attr_cb(const struct nlattr *attr, void *data)
-{
-	struct nsid_reply *reply = data;
-
-	if (mnl_attr_get_type(attr) != NETNSA_NSID)
-		return MNL_CB_OK;
-	if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-		return MNL_CB_ERROR;
-	reply->nsid = (int32_t)mnl_attr_get_u32(attr);
-	reply->found = true;
-	return MNL_CB_OK;
-}
-
-static int nsid_msg_cb(const struct nlmsghdr *nlh, void *data)
-{
-	if (nlh->nlmsg_type != RTM_NEWNSID)
-		return MNL_CB_OK;
-	return mnl_attr_parse(nlh, sizeof(struct rtgenmsg), nsid_attr_cb, data);
-}
-
 /*
- * Asks our netns which id it gives the netns behind ns_fd. RTM_GETNSID
- * only reads; the kernel assigns ids on RTM_NEWNSID, which we never send.
+ * Asks our netns which id it gives the netns behind ns_fd (RTM_GETNSID only
+ * reads; we never send RTM_NEWNSID). *nsid is -1 when none is assigned.
  */
 static int nsid_get(struct mnl_socket *nl, int ns_fd, int32_t *nsid)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nsid_reply reply = {0};
-	struct nlmsghdr *nlh;
-	struct rtgenmsg *gen;
-	unsigned seq = (unsigned)time(NULL), portid = mnl_socket_get_portid(nl);
-	ssize_t n;
-	int ret;
+	void *buf = malloc(MNL_SOCKET_DUMP_SIZE);
+	int err;
 
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETNSID;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = seq;
-	gen = mnl_nlmsg_put_extra_header(nlh, sizeof(*gen));
-	gen->rtgen_family = AF_UNSPEC;
-	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)ns_fd);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-	if (n < 0)
-		return -errno;
-	ret = mnl_cb_run(buf, n, seq, portid, nsid_msg_cb, &reply);
-	if (ret < 0)
-		return -errno;
-	if (!reply.found)
-		return -ENOENT;
-	*nsid = reply.nsid;
-	return 0;
+	if (!buf)
+		return -ENOMEM;
+	err = rtnl_nsid_get(nl, ns_fd, buf, 0, nsid);
+	free(buf);
+	return err;
 }
 
 /*
@@ -626,11 +583,16 @@ out_free:
 /* An rtnetlink socket for nsid queries, or NULL (ids are then left out). */
 static struct mnl_socket *nsid_socket_open(void)
 {
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	int err;
 
-	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		mnl_socket_close(nl);
-		nl = NULL;
+	if (nl) {
+		err = rtnl_setup(nl, 0);
+		if (err) {
+			mnl_socket_close(nl);
+			nl = NULL;
+			errno = -err;
+		}
 	}
 	if (!nl)
 		log_debug("cannot open rtnetlink; netns ids left out", "err",

@@ -175,8 +175,13 @@ check_cmd "and nothing was left" test ! -e "/run/netns/${T}badbody"
 # --- invalid names create nothing anywhere ------------------------------
 snapshot()
 {
-	ls -a /run/netns /run /tmp 2>/dev/null
-	awk '{ print $5 }' /proc/self/mountinfo | sort
+	# other suites' test namespaces may come and go meanwhile: keep ours
+	{
+		ls -a /run/netns /run
+		awk '{ print $5 }' /proc/self/mountinfo
+	} 2>/dev/null | grep -v -e '/nsetest-' -e '^nsetest-' | sort
+	ls -a /run/netns 2>/dev/null | grep -F -- "$T" | sort
+	awk '{ print $5 }' /proc/self/mountinfo | grep -F -- "$T" | sort
 }
 snapshot >"$work_dir/before.txt"
 long=${T}$(printf 'x%.0s' $(seq 1 60))
