@@ -9,13 +9,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "$(id -u)" != 0 ]; then
-	echo "quickstart: run as root (sudo $0)" >&2
+	echo "quickstart: run as root (e.g. sudo $0)" >&2
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends build-essential cmake \
-	pkg-config git libmicrohttpd-dev libmnl-dev zlib1g-dev >/dev/null
+	pkg-config git ca-certificates libmicrohttpd-dev libmnl-dev zlib1g-dev \
+	libyaml-dev libcrypt-dev libgnutls28-dev >/dev/null
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNSE_TESTS=OFF >/dev/null
 cmake --build build -j"$(nproc)"
 exec ./build/namespace_exporter "$@"
