@@ -51,6 +51,8 @@ int rtnl_setup(struct mnl_socket *nl, double deadline)
 	left = deadline - monotonic_seconds();
 	if (left <= 0)
 		return -ETIMEDOUT;
+	if (left > 86400)
+		return 0; /* (time_t) of a huge double is undefined: no limit */
 	timeout.tv_sec = (time_t)left;
 	timeout.tv_usec = (suseconds_t)((left - (double)timeout.tv_sec) * 1e6);
 	/* a zero timeval means "wait for ever" to the kernel */

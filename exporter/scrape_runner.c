@@ -785,8 +785,12 @@ double scrape_deadline_from_header(const char *timeout, double offset,
 		return 0;
 	errno = 0;
 	seconds = strtod(timeout, &end);
+	/*
+	 * A timeout beyond a day is no deadline any scraper keeps; taken
+	 * literally it overflows the timevals the collectors derive from it.
+	 */
 	if (errno || end == timeout || *skip_space(end, end + strlen(end)) ||
-	    !isfinite(seconds) || seconds <= 0)
+	    !isfinite(seconds) || seconds <= 0 || seconds > 86400)
 		return 0;
 	if (seconds > offset)
 		seconds -= offset;

@@ -126,7 +126,8 @@ bool scrape_gzip_accepted(const char *accept_encoding);
 /*
  * Deadline for a scrape from X-Prometheus-Scrape-Timeout-Seconds: now +
  * timeout - offset, or now + timeout when the offset would eat it all. 0
- * (no deadline) for a NULL, malformed or non-positive header.
+ * (no deadline) for a NULL, malformed or non-positive header, or one of
+ * more than a day.
  */
 double scrape_deadline_from_header(const char *timeout, double offset,
 				   double now);

@@ -1008,6 +1008,11 @@ static void timeout_header_sets_the_deadline(void **state)
 	assert_true(scrape_deadline_from_header("ten", 0.5, 100) == 0);
 	assert_true(scrape_deadline_from_header("10s", 0.5, 100) == 0);
 	assert_true(scrape_deadline_from_header("-3", 0.5, 100) == 0);
+	/* past a day: no deadline, never an overflowing timeval */
+	assert_true(scrape_deadline_from_header("86400", 0, 100) == 86500);
+	assert_true(scrape_deadline_from_header("86401", 0, 100) == 0);
+	assert_true(scrape_deadline_from_header("1e19", 0.5, 100) == 0);
+	assert_true(scrape_deadline_from_header("1e308", 0.5, 100) == 0);
 	assert_true(scrape_deadline_from_header("0", 0.5, 100) == 0);
 	assert_true(scrape_deadline_from_header("inf", 0.5, 100) == 0);
 	assert_true(scrape_deadline_from_header("nan", 0.5, 100) == 0);
