@@ -148,8 +148,7 @@ void outbuf_double(struct outbuf *buf, double value)
 	outbuf_put(buf, text, (size_t)n);
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 if the byte starts none. */
-static size_t utf8_sequence_length(const unsigned char *s, size_t left)
+size_t utf8_sequence_length(const unsigned char *s, size_t left)
 {
 	unsigned char c = s[0];
 	size_t need, i;

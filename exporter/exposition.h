@@ -65,6 +65,11 @@ void outbuf_double(struct outbuf *buf, double value);
  */
 void outbuf_label_value(struct outbuf *buf, const char *value, size_t len);
 
+/*
+ * Length of the valid UTF-8 sequence at s (left > 0 bytes available), or 0
+ * when the byte there starts none.
+ */
+size_t utf8_sequence_length(const unsigned char *s, size_t left);
 /* True when [s, s + len) is valid UTF-8 (no overlongs, surrogates, > U+10FFFF). */
 bool utf8_valid(const char *s, size_t len);
 

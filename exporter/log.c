@@ -90,15 +90,33 @@ static bool logfmt_needs_quotes(const char *value)
 	return false;
 }
 
-/* Quoted string with \, " and control characters escaped (logfmt and JSON). */
+/*
+ * Quoted string with \, " and control characters escaped (logfmt and JSON).
+ * Bytes that are not valid UTF-8 (a user name or a namespace name can hold
+ * any) become the visible text \xNN, as in the metrics, so every line stays
+ * valid UTF-8 and valid JSON.
+ */
 static void put_quoted(struct outbuf *line, const char *value)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)value;
+	size_t left = strlen(value), n;
 
 	outbuf_putc(line, '"');
-	for (; *p; p++) {
-		if (*p == '"' || *p == '\\') {
+	for (; *p; p++, left--) {
+		if (*p >= 0x80) {
+			n = utf8_sequence_length(p, left);
+			if (n) {
+				outbuf_put(line, p, n);
+				p += n - 1;
+				left -= n - 1;
+			} else {
+				char esc[5] = {'\\', '\\', 'x', hex[*p >> 4],
+					       hex[*p & 15]};
+
+				outbuf_put(line, esc, sizeof(esc));
+			}
+		} else if (*p == '"' || *p == '\\') {
 			outbuf_putc(line, '\\');
 			outbuf_putc(line, (char)*p);
 		} else if (*p == '\n') {

@@ -81,6 +81,24 @@ static void json_lines_are_objects(void **state)
 	assert_non_null(strstr(captured, "\"level\":\"debug\",\"msg\":\"scrape done\",\"collector\":\"netns\",\"empty\":\"\"}\n"));
 }
 
+static void invalid_utf8_becomes_visible_hex(void **state)
+{
+	(void)state;
+	log_setup(LOG_LEVEL_INFO, LOG_FORMAT_JSON);
+	log_info("admin request", "user", "ad\"m\xffin", "netns",
+		 "gr\xc3\xbcn\xc3", NULL);
+	assert_non_null(strstr(after_timestamp(),
+			       "\"user\":\"ad\\\"m\\\\xffin\",\"netns\":\"gr\xc3\xbcn\\\\xc3\"}\n"));
+	fclose(capture);
+	free(captured);
+	capture = open_memstream(&captured, &captured_len);
+	log_set_stream(capture);
+	log_setup(LOG_LEVEL_INFO, LOG_FORMAT_LOGFMT);
+	log_info("x", "netns", "a\x80", NULL);
+	assert_string_equal(after_timestamp(),
+			    "level=info msg=x netns=\"a\\\\x80\"\n");
+}
+
 static void level_and_format_names_parse(void **state)
 {
 	enum log_level level;
@@ -101,6 +119,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(logfmt_quotes_values_that_need_it, capture_setup, capture_teardown),
 		cmocka_unit_test_setup_teardown(level_below_minimum_writes_nothing, capture_setup, capture_teardown),
 		cmocka_unit_test_setup_teardown(json_lines_are_objects, capture_setup, capture_teardown),
+		cmocka_unit_test_setup_teardown(invalid_utf8_becomes_visible_hex, capture_setup, capture_teardown),
 		cmocka_unit_test_setup_teardown(level_and_format_names_parse, capture_setup, capture_teardown),
 	};
 
