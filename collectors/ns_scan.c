@@ -431,6 +431,7 @@ out_skip:
 static int scan_processes(struct scan_state *st)
 {
 	struct dirent *dent;
+	size_t seen = 0;
 	DIR *dir;
 	pid_t pid;
 	int fd, err = 0;
@@ -447,11 +448,19 @@ static int scan_processes(struct scan_state *st)
 	while ((dent = readdir(dir))) {
 		if (ns_pid_parse(dent->d_name, &pid) < 0)
 			continue;
+		seen++;
 		err = scan_process(st, pid);
 		if (err < 0)
 			break;
 	}
 	closedir(dir);
+	/*
+	 * A proc file system always lists at least the reader itself: a
+	 * directory without a single PID is not one, and an empty answer
+	 * would pass for a host without namespaces.
+	 */
+	if (!err && !seen)
+		err = -ENOENT;
 	return err;
 }
 

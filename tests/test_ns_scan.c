@@ -574,6 +574,19 @@ static void scan_of_missing_procfs_fails(void **state)
 	assert_int_equal(ns_scan_run(HOST_TREE "/1/stat", &scan), -ENOTDIR);
 }
 
+static void scan_of_directory_without_processes_fails(void **state)
+{
+	struct ns_scan *scan = (struct ns_scan *)1;
+	char dir[] = "/tmp/nse-empty-procfs.XXXXXX";
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	/* not a proc file system: success here would claim an empty host */
+	assert_int_equal(ns_scan_run(dir, &scan), -ENOENT);
+	assert_ptr_equal(scan, (struct ns_scan *)1);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void scrape_builds_scan_once(void **state)
 {
 	struct config config = {.procfs = HOST_TREE};
@@ -1255,6 +1268,7 @@ int main(void)
 			container_has_no_descriptor_holders, container_setup,
 			scan_teardown),
 		cmocka_unit_test(scan_of_missing_procfs_fails),
+		cmocka_unit_test(scan_of_directory_without_processes_fails),
 		cmocka_unit_test_setup_teardown(
 			scan_without_mountinfo_keeps_processes_and_warns_once,
 			bare_tree_setup, bare_tree_teardown),
