@@ -102,6 +102,12 @@ static int set_telemetry_path(struct parse_state *state, const char *name,
 			state,
 			"flag --%s: invalid path \"%s\": it must start with / and name more than /",
 			name, value);
+	/* the server's own routes are taken, whether or not the admin API is on */
+	if (!strcmp(value, "/-/healthy") || !strncmp(value, "/api/", 5))
+		return parse_error(
+			state,
+			"flag --%s: invalid path \"%s\": /-/healthy and /api/ are the server's own routes",
+			name, value);
 	state->flags->config.telemetry_path = value;
 	return 0;
 }

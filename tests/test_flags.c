@@ -270,6 +270,16 @@ static void socket_holders_is_a_switch_off_by_default(void **state)
 		       "--collector.net.socket-holders");
 }
 
+static void telemetry_path_cannot_take_a_route_of_the_server(void **state)
+{
+	(void)state;
+	expect_refused("--web.telemetry-path=/-/healthy", NULL,
+		       "--web.telemetry-path");
+	expect_refused("--web.telemetry-path=/api/v1/netns", NULL,
+		       "--web.telemetry-path");
+	assert_int_equal(parse("--web.telemetry-path=/apis", NULL)->ret, 0);
+}
+
 static void exclude_patterns_compile_and_match_unanchored(void **state)
 {
 	struct parsed *p = parse("--collector.netns.device-exclude=^(lo|veth[0-9]+)$",
@@ -421,6 +431,7 @@ int main(void)
 		cmocka_unit_test(socket_holders_is_a_switch_off_by_default),
 		cmocka_unit_test(too_many_netns_dirs_are_refused),
 		cmocka_unit_test(exclude_patterns_compile_and_match_unanchored),
+		cmocka_unit_test(telemetry_path_cannot_take_a_route_of_the_server),
 		cmocka_unit_test(bad_exclude_pattern_is_refused_by_name),
 		cmocka_unit_test(help_lists_flags_with_defaults_and_collectors),
 		cmocka_unit_test(version_names_the_libraries),
