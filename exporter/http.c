@@ -77,6 +77,18 @@ struct http_pending {
 	char *raw_uri; /* as sent, before libmicrohttpd decoded it */
 };
 
+/*
+ * What a connection keeps (MHD's socket context): the server, and the
+ * request being read. libmicrohttpd 0.9.75 calls the completion callback
+ * only for requests the access handler has seen, so one refused before
+ * (a query too large for the connection's memory) is freed when its
+ * connection closes.
+ */
+struct http_conn {
+	struct http_server *server;
+	struct http_pending *pending;
+};
+
 static const struct {
 	const char *name;
 	enum http_method bit;
@@ -94,10 +106,12 @@ enum MHD_Result http_queue_response(struct MHD_Connection *connection,
 {
 	const union MHD_ConnectionInfo *info;
 	struct http_server *server;
+	struct http_conn *conn;
 
 	info = MHD_get_connection_info(connection,
 				       MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	server = info ? info->socket_context : NULL;
+	conn = info ? info->socket_context : NULL;
+	server = conn ? conn->server : NULL;
 	if (server && server->hooks.decorate)
 		server->hooks.decorate(server->hooks.arg, response);
 	return MHD_queue_response(connection, status, response);
@@ -488,23 +502,78 @@ static struct http_pending *http_pending_new(const char *raw_uri)
 	return pending;
 }
 
+/* Frees pending, ending the request in flight it counted. NULL-safe. */
+static void http_pending_end(struct http_server *server,
+			     struct http_pending *pending)
+{
+	bool counted;
+
+	if (!pending)
+		return;
+	counted = pending->counted;
+	outbuf_release(&pending->body);
+	free(pending->raw_uri);
+	free(pending);
+	if (!counted) /* refused before the handler, e.g. headers too large */
+		return;
+	pthread_mutex_lock(&server->lock);
+	if (!--server->in_flight)
+		pthread_cond_broadcast(&server->idle);
+	pthread_mutex_unlock(&server->lock);
+}
+
+static struct http_conn *http_conn_of(struct MHD_Connection *connection)
+{
+	const union MHD_ConnectionInfo *info;
+
+	info = MHD_get_connection_info(connection,
+				       MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return info ? info->socket_context : NULL;
+}
+
 /*
  * libmicrohttpd decodes the path before the handler sees it, and "%00"
- * would end it early: keep the path as sent for routes that need it.
+ * would end it early: keep the path as sent for routes that need it. The
+ * connection owns the copy until the request completes.
  */
 static void *http_uri_seen(void *cls, const char *uri,
 			   struct MHD_Connection *connection)
 {
-	return http_pending_new(uri);
+	struct http_conn *conn = http_conn_of(connection);
+	struct http_pending *pending;
+
+	if (!conn)
+		return NULL;
+	pending = http_pending_new(uri);
+	/* a request that never completed: should not happen, costs nothing */
+	http_pending_end(conn->server, conn->pending);
+	conn->pending = pending;
+	return pending;
 }
 
-/* Lets http_queue_response find the server from a connection. */
+/*
+ * The connection's state: created when it opens, freed when it closes,
+ * with whatever request it was still reading.
+ */
 static void http_connection_notify(void *cls, struct MHD_Connection *connection,
 				   void **socket_context,
 				   enum MHD_ConnectionNotificationCode code)
 {
-	if (code == MHD_CONNECTION_NOTIFY_STARTED)
-		*socket_context = cls;
+	struct http_conn *conn;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		conn = calloc(1, sizeof(*conn));
+		if (conn)
+			conn->server = cls;
+		*socket_context = conn;
+		return;
+	}
+	conn = *socket_context;
+	*socket_context = NULL;
+	if (!conn)
+		return;
+	http_pending_end(conn->server, conn->pending);
+	free(conn);
 }
 
 static enum MHD_Result http_access(void *cls, struct MHD_Connection *connection,
@@ -514,15 +583,21 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *connection,
 {
 	struct http_server *server = cls;
 	struct http_pending *pending = *con_cls;
+	struct http_conn *conn;
 
 	/* the first call only announces the headers: count the request */
 	if (!pending || !pending->counted) {
+		/* no connection state (out of memory): no security headers */
+		conn = http_conn_of(connection);
+		if (!conn)
+			return MHD_NO;
 		if (!pending)
 			pending = http_pending_new(NULL);
 		if (!pending)
 			return MHD_NO;
 		pending->counted = true;
 		*con_cls = pending;
+		conn->pending = pending;
 		pthread_mutex_lock(&server->lock);
 		server->in_flight++;
 		pthread_mutex_unlock(&server->lock);
@@ -546,22 +621,12 @@ static void http_completed(void *cls, struct MHD_Connection *connection,
 {
 	struct http_server *server = cls;
 	struct http_pending *pending = *con_cls;
+	struct http_conn *conn = http_conn_of(connection);
 
-	bool counted;
-
-	if (!pending)
-		return;
 	*con_cls = NULL;
-	counted = pending->counted;
-	outbuf_release(&pending->body);
-	free(pending->raw_uri);
-	free(pending);
-	if (!counted) /* refused before the handler, e.g. headers too large */
-		return;
-	pthread_mutex_lock(&server->lock);
-	if (!--server->in_flight)
-		pthread_cond_broadcast(&server->idle);
-	pthread_mutex_unlock(&server->lock);
+	if (conn && conn->pending == pending)
+		conn->pending = NULL;
+	http_pending_end(server, pending);
 }
 
 static void http_mhd_log(void *cls, const char *fmt, va_list ap)
