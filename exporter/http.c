@@ -28,8 +28,22 @@
  */
 #define HTTP_CONNECTION_MEMORY (128 * 1024)
 #define HTTP_STREAM_BLOCK (64 * 1024)
-/* Idle keep-alive connections are closed after this many seconds. */
-#define HTTP_IDLE_TIMEOUT 300
+/*
+ * Idle connections are closed after this many seconds: long enough for
+ * Prometheus to reuse a keep-alive connection between scrapes (its
+ * interval is usually 15-60 s), short enough that a client holding
+ * connections open without sending anything does not keep them for long.
+ */
+#define HTTP_IDLE_TIMEOUT 60
+/*
+ * Connections one client address may hold at once; more are closed as
+ * soon as they are accepted. Each connection is a thread, and MHD's global
+ * limit (about 1020 with poll) is shared: without this, one client could
+ * open them all, idle, and lock every other client out. 64 leaves room for
+ * several Prometheus servers behind one NAT address, each scraping
+ * concurrently with retries.
+ */
+#define HTTP_PER_IP_CONNECTIONS 64
 
 struct http_route {
 	char *path;
@@ -837,7 +851,8 @@ static int listener_start(struct http_server *server, int fd, int family,
 		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
 		http_completed, server, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		(size_t)HTTP_CONNECTION_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)HTTP_IDLE_TIMEOUT, MHD_OPTION_URI_LOG_CALLBACK,
+		(unsigned)HTTP_IDLE_TIMEOUT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)HTTP_PER_IP_CONNECTIONS, MHD_OPTION_URI_LOG_CALLBACK,
 		http_uri_seen, server, MHD_OPTION_NOTIFY_CONNECTION,
 		http_connection_notify, server, MHD_OPTION_ARRAY, tls,
 		MHD_OPTION_END);

@@ -229,23 +229,35 @@ static const char *header(const struct response *r, const char *name, char *buf,
 	return NULL;
 }
 
-static int connect_loopback(unsigned port)
+/* A connection to 127.0.0.1:port from source (an IPv4 address) or any. */
+static int connect_loopback_from(const char *source, unsigned port)
 {
 	struct sockaddr_in addr = {
 		.sin_family = AF_INET,
 		.sin_port = htons((uint16_t)port),
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 	};
+	struct sockaddr_in from = {.sin_family = AF_INET};
 	struct timeval timeout = {.tv_sec = 20};
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	assert_true(fd >= 0);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+	if (source) {
+		assert_int_equal(inet_pton(AF_INET, source, &from.sin_addr), 1);
+		assert_int_equal(
+			bind(fd, (struct sockaddr *)&from, sizeof(from)), 0);
+	}
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		close(fd);
 		return -errno;
 	}
 	return fd;
+}
+
+static int connect_loopback(unsigned port)
+{
+	return connect_loopback_from(NULL, port);
 }
 
 /* Decodes a chunked body in place; returns its length. */
@@ -1033,13 +1045,15 @@ static void libmicrohttpd_messages_go_to_the_log(void **state)
 }
 
 /*
- * Sends raw (a whole request) on a new connection and reads until the
- * server closes it; returns the status it answered, or 0 for none.
+ * Sends raw (a whole request) on a new connection from source (NULL: any)
+ * and reads until the server closes it; returns the status it answered,
+ * or 0 for none.
  */
-static int raw_exchange(unsigned port, const char *raw)
+static int raw_exchange_from(const char *source, unsigned port,
+			     const char *raw)
 {
 	char buf[4096];
-	int fd = connect_loopback(port), status = 0;
+	int fd = connect_loopback_from(source, port), status = 0;
 	size_t len = 0;
 	ssize_t n;
 
@@ -1055,6 +1069,11 @@ static int raw_exchange(unsigned port, const char *raw)
 	if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
 		status = 0;
 	return status;
+}
+
+static int raw_exchange(unsigned port, const char *raw)
+{
+	return raw_exchange_from(NULL, port, raw);
 }
 
 /*
@@ -1101,6 +1120,44 @@ static void huge_query_refused_without_leaking(void **state)
 			 after.uordblks - before.uordblks);
 	fixture_stop(f);
 	free(raw);
+}
+
+#define IDLE_CLIENTS 70
+#define PER_ADDRESS_LIMIT 64 /* HTTP_PER_IP_CONNECTIONS in http.c */
+
+/*
+ * One address holding many idle connections (a request line and a header,
+ * never finished) reaches its own limit, not the server's: the ones over
+ * it are closed unanswered while another address is still served.
+ */
+static void idle_connections_are_limited_per_address(void **state)
+{
+	static const char partial[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n";
+	static const char healthy[] = "GET /-/healthy HTTP/1.1\r\nHost: x\r\n"
+				      "Connection: close\r\n\r\n";
+	struct fixture *f = fixture_start();
+	int idle[IDLE_CLIENTS], i, refused = 0;
+	ssize_t n;
+	char byte;
+
+	(void)state;
+	for (i = 0; i < IDLE_CLIENTS; i++) {
+		idle[i] = connect_loopback(f->port);
+		assert_true(idle[i] >= 0);
+		send_all(idle[i], partial, strlen(partial));
+	}
+	/* the server closes the ones over the limit: EOF or a reset */
+	assert_int_equal(raw_exchange_from("127.0.0.1", f->port, healthy), 0);
+	for (i = 0; i < IDLE_CLIENTS; i++) {
+		n = recv(idle[i], &byte, 1, MSG_DONTWAIT);
+		if (!n || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+			refused++;
+	}
+	assert_int_equal(refused, IDLE_CLIENTS - PER_ADDRESS_LIMIT);
+	assert_int_equal(raw_exchange_from("127.0.0.2", f->port, healthy), 200);
+	for (i = 0; i < IDLE_CLIENTS; i++)
+		close(idle[i]);
+	fixture_stop(f);
 }
 
 static void address_split_forms(void **state)
@@ -1162,6 +1219,7 @@ int main(void)
 		cmocka_unit_test(libmicrohttpd_messages_go_to_the_log),
 		cmocka_unit_test(address_split_forms),
 		cmocka_unit_test(huge_query_refused_without_leaking),
+		cmocka_unit_test(idle_connections_are_limited_per_address),
 	};
 
 	/* one arena, so mallinfo2 sees the connection threads' memory */
