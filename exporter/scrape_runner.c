@@ -24,6 +24,8 @@ struct scrape_runner {
 	pthread_cond_t collection_done;
 	/* collections still running, which a new scrape may join */
 	struct scrape_collection *running;
+	/* collections running on threads of their own (see collection_thread) */
+	unsigned background;
 	struct scrape_runner_stats stats;
 };
 
@@ -50,6 +52,7 @@ scrape_runner_new(const struct config *config,
 		  const struct collector *const *collectors,
 		  const bool *enabled, size_t n_collectors)
 {
+	pthread_condattr_t cond_attr;
 	struct scrape_runner *runner;
 
 	runner = calloc(1, sizeof(*runner));
@@ -71,7 +74,11 @@ scrape_runner_new(const struct config *config,
 	runner->n_collectors = n_collectors;
 	runner->config = config;
 	pthread_mutex_init(&runner->lock, NULL);
-	pthread_cond_init(&runner->collection_done, NULL);
+	/* timed waits count in CLOCK_MONOTONIC, as deadlines do */
+	pthread_condattr_init(&cond_attr);
+	pthread_condattr_setclock(&cond_attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&runner->collection_done, &cond_attr);
+	pthread_condattr_destroy(&cond_attr);
 	return runner;
 }
 
@@ -79,6 +86,11 @@ void scrape_runner_free(struct scrape_runner *runner)
 {
 	if (!runner)
 		return;
+	/* a collection left behind by a scrape that timed out still uses us */
+	pthread_mutex_lock(&runner->lock);
+	while (runner->background)
+		pthread_cond_wait(&runner->collection_done, &runner->lock);
+	pthread_mutex_unlock(&runner->lock);
 	pthread_cond_destroy(&runner->collection_done);
 	pthread_mutex_destroy(&runner->lock);
 	free(runner->collectors);
@@ -268,44 +280,161 @@ static void collection_unlink(struct scrape_collection *collection)
 	collection->next = NULL;
 }
 
-struct scrape_collection *
-scrape_runner_collect(struct scrape_runner *runner,
-		      const struct scrape_request *request)
+/* Marks collection done and wakes the scrapes waiting for it. */
+static void collection_finish(struct scrape_collection *collection)
 {
-	struct scrape_collection *collection;
-
-	pthread_mutex_lock(&runner->lock);
-	collection = collection_find_running(runner, request);
-	if (collection) {
-		collection->refs++;
-		runner->stats.shared++;
-		runner->stats.waiting++;
-		while (!collection->done)
-			pthread_cond_wait(&runner->collection_done,
-					  &runner->lock);
-		runner->stats.waiting--;
-		pthread_mutex_unlock(&runner->lock);
-		return collection;
-	}
-	collection = collection_new(runner, request);
-	if (!collection) {
-		pthread_mutex_unlock(&runner->lock);
-		errno = ENOMEM;
-		return NULL;
-	}
-	collection->next = runner->running;
-	runner->running = collection;
-	runner->stats.collections++;
-	pthread_mutex_unlock(&runner->lock);
-
-	collection_run(collection);
+	struct scrape_runner *runner = collection->runner;
 
 	pthread_mutex_lock(&runner->lock);
 	collection->done = true;
 	collection_unlink(collection);
 	pthread_cond_broadcast(&runner->collection_done);
 	pthread_mutex_unlock(&runner->lock);
+}
+
+/*
+ * Runs a collection for a scrape with a deadline on a thread of its own,
+ * so that the scrape can answer at its deadline even when a collector is
+ * stuck in the kernel: a netlink dump waits for the RTNL lock while
+ * namespaces are being torn down, and no socket timeout covers that wait.
+ */
+static void *collection_thread(void *arg)
+{
+	struct scrape_collection *collection = arg;
+	struct scrape_runner *runner = collection->runner;
+
+	collection_run(collection);
+	collection_finish(collection);
+	scrape_collection_put(collection);
+	pthread_mutex_lock(&runner->lock);
+	runner->background--;
+	pthread_cond_broadcast(&runner->collection_done);
+	pthread_mutex_unlock(&runner->lock);
+	return NULL;
+}
+
+/* Starts collection_thread; false when no thread could be made. Locked. */
+static bool collection_start_thread(struct scrape_collection *collection)
+{
+	pthread_attr_t attr;
+	pthread_t thread;
+	int err;
+
+	if (pthread_attr_init(&attr))
+		return false;
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	collection->refs++; /* the thread's */
+	err = pthread_create(&thread, &attr, collection_thread, collection);
+	pthread_attr_destroy(&attr);
+	if (err) {
+		collection->refs--;
+		return false;
+	}
+	collection->runner->background++;
+	return true;
+}
+
+/*
+ * Waits, under the lock, until collection is done or CLOCK_MONOTONIC
+ * reaches answer_by (0: no limit). True when it is done.
+ */
+static bool collection_wait(struct scrape_runner *runner,
+			    struct scrape_collection *collection,
+			    double answer_by)
+{
+	struct timespec until;
+
+	until.tv_sec = (time_t)answer_by;
+	until.tv_nsec = (long)((answer_by - (double)until.tv_sec) * 1e9);
+	while (!collection->done) {
+		if (answer_by <= 0) {
+			pthread_cond_wait(&runner->collection_done,
+					  &runner->lock);
+			continue;
+		}
+		if (pthread_cond_timedwait(&runner->collection_done,
+					   &runner->lock, &until) == ETIMEDOUT)
+			return collection->done;
+	}
+	return true;
+}
+
+/*
+ * The page of a scrape whose collection was not done by its deadline:
+ * every selected collector failed with ETIMEDOUT (so the scraper learns
+ * why), and the exporter's own metrics.
+ */
+static struct scrape_collection *
+collection_timed_out(struct scrape_runner *runner,
+		     const struct scrape_request *request, double started)
+{
+	struct scrape_collection *collection;
+	double now = monotonic_seconds();
+	size_t i;
+
+	collection = collection_new(runner, request);
+	if (!collection)
+		return NULL;
+	for (i = 0; i < runner->n_collectors; i++) {
+		if (!collection->selected[i])
+			continue;
+		collection->outcomes[i].ran = true;
+		collection->outcomes[i].err = -ETIMEDOUT;
+		collection->outcomes[i].duration = now - started;
+	}
+	self_metrics_read(&collection->self);
+	collection->done = true;
+	log_warn("collection not done by the scrape deadline; answering without it",
+		 NULL);
 	return collection;
+}
+
+struct scrape_collection *
+scrape_runner_collect(struct scrape_runner *runner,
+		      const struct scrape_request *request)
+{
+	struct scrape_collection *collection;
+	double started = monotonic_seconds(), answer_by = 0;
+	bool joined, done;
+
+	/* half the offset is left for writing the page */
+	if (request->deadline > 0)
+		answer_by = request->deadline + runner->config->timeout_offset / 2;
+	pthread_mutex_lock(&runner->lock);
+	collection = collection_find_running(runner, request);
+	joined = collection != NULL;
+	if (joined) {
+		collection->refs++;
+		runner->stats.shared++;
+	} else {
+		collection = collection_new(runner, request);
+		if (!collection) {
+			pthread_mutex_unlock(&runner->lock);
+			errno = ENOMEM;
+			return NULL;
+		}
+		collection->next = runner->running;
+		runner->running = collection;
+		runner->stats.collections++;
+		if (!answer_by || !collection_start_thread(collection)) {
+			/* no deadline to keep: collect on this thread */
+			pthread_mutex_unlock(&runner->lock);
+			collection_run(collection);
+			collection_finish(collection);
+			return collection;
+		}
+	}
+	if (joined)
+		runner->stats.waiting++;
+	done = collection_wait(runner, collection, answer_by);
+	if (joined)
+		runner->stats.waiting--;
+	if (!done)
+		collection->refs--; /* the running thread holds its own */
+	pthread_mutex_unlock(&runner->lock);
+	if (done)
+		return collection;
+	return collection_timed_out(runner, request, started);
 }
 
 struct scrape_collection *

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdatomic.h>
 #include <zlib.h>
 
 #include <cmocka.h>
@@ -222,6 +223,24 @@ struct page {
 	size_t reads;
 	size_t max_held;
 };
+
+/*
+ * Ignores the deadline and blocks for 1.5 s, as a netlink dump waiting for
+ * the kernel's RTNL lock does; counts its completed runs.
+ */
+static atomic_int stuck_finished;
+
+static int stuck_collect(struct scrape *scrape, struct collector_result *result)
+{
+	(void)scrape;
+	(void)result;
+	usleep(1500 * 1000);
+	atomic_fetch_add(&stuck_finished, 1);
+	return 0;
+}
+
+static const struct collector stuck = {"stuck", "Stuck.", true, stuck_collect,
+				       NULL};
 
 static struct scrape_runner *
 runner_over(const struct collector *const *collectors, size_t n)
@@ -850,6 +869,37 @@ static void small_reads_give_the_same_page(void **state)
 	scrape_runner_free(runner);
 }
 
+static void stuck_collector_cannot_hold_the_page_past_the_deadline(void **state)
+{
+	const struct collector *const list[] = {&alpha, &stuck};
+	struct scrape_runner *runner = runner_over(list, 2);
+	struct scrape_request request;
+	struct page page;
+	double start;
+
+	(void)state;
+	atomic_store(&stuck_finished, 0);
+	assert_int_equal(scrape_request_init(&request, runner), 0);
+	start = monotonic_seconds();
+	request.deadline = start + 0.2;
+	page = scrape_page(runner, &request);
+	/* answered at the deadline, well before the collector is done */
+	assert_true(monotonic_seconds() - start < 1.0);
+	assert_int_equal(atomic_load(&stuck_finished), 0);
+	assert_true(has_line(
+		page.data,
+		"namespace_scrape_collector_success{collector=\"stuck\"} 0"));
+	assert_true(has_line(
+		page.data,
+		"namespace_scrape_collector_success{collector=\"alpha\"} 0"));
+	check_page(page.data, EXPOSITION_TEXT);
+	page_free(&page);
+	scrape_request_release(&request);
+	/* the collection left behind finishes before the runner goes */
+	scrape_runner_free(runner);
+	assert_int_equal(atomic_load(&stuck_finished), 1);
+}
+
 static void deadline_reaches_collectors_and_stops_late_ones(void **state)
 {
 	const struct collector *const list[] = {&deadline, &alpha};
@@ -1092,6 +1142,9 @@ int main(void)
 						capture_logs, release_logs),
 		cmocka_unit_test_setup_teardown(
 			deadline_reaches_collectors_and_stops_late_ones,
+			capture_logs, release_logs),
+		cmocka_unit_test_setup_teardown(
+			stuck_collector_cannot_hold_the_page_past_the_deadline,
 			capture_logs, release_logs),
 		cmocka_unit_test(admission_is_bounded_by_max_requests),
 		cmocka_unit_test(accept_header_chooses_the_format),
