@@ -295,7 +295,7 @@ check_foreign_node_exporter()
 # code rather than stop on one.
 build_exporter()
 {
-	cmake -S "$source_dir" -B "$build_dir" -DNSE_TESTS=OFF -DNSE_WERROR=OFF \
+	cmake -S "$source_dir" -B "$build_dir" -DNSE_TESTS=OFF \
 		-DCMAKE_BUILD_TYPE=Release >"$work/cmake.log" 2>&1 &&
 		cmake --build "$build_dir" -j"$(nproc)" >>"$work/cmake.log" 2>&1
 }
