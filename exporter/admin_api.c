@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "admin_api.h"
+#include "auth.h"
 #include "collector.h"
 #include "json.h"
 #include "log.h"
@@ -21,7 +22,8 @@ struct admin_api {
 };
 
 static const unsigned codes[ADMIN_N_CODES] = {200, 201, 204, 400, 401, 403,
-					      404, 405, 409, 500, 503};
+					      404, 405, 409, 413, 500, 503};
+#define CODE_500_INDEX 10
 
 static const char *const op_names[ADMIN_N_OPS] = {
 	[ADMIN_OP_LIST] = "list",     [ADMIN_OP_CREATE] = "create",
@@ -45,7 +47,7 @@ void admin_api_count(enum admin_operation op, unsigned status)
 		if (codes[i] == status)
 			break;
 	if (i == ADMIN_N_CODES)
-		i = 9; /* 500: we answer nothing outside the table */
+		i = CODE_500_INDEX; /* we answer nothing outside the table */
 	__atomic_add_fetch(&counters.n[op][i], 1, __ATOMIC_RELAXED);
 }
 
@@ -115,12 +117,17 @@ static enum admin_operation operation_of(const struct http_request *request,
 		return ADMIN_OP_LIST;
 	if (request->method_bit != HTTP_METHOD_POST)
 		return ADMIN_OP_OTHER;
-	/* a body that does not parse is refused later, as a create */
-	if (netns_admin_parse_body(request->body, request->body_len, pid,
-				   &reason) == 0 &&
-	    *pid)
+	/*
+	 * A create has no body (or {}): any other body, even one that does
+	 * not parse or was too large to keep, was meant to attach.
+	 */
+	if (request->body_too_large)
 		return ADMIN_OP_ATTACH;
-	return ADMIN_OP_CREATE;
+	if (netns_admin_parse_body(request->body, request->body_len, pid,
+				   &reason) == 0)
+		return *pid ? ADMIN_OP_ATTACH : ADMIN_OP_CREATE;
+	*pid = 0;
+	return ADMIN_OP_ATTACH;
 }
 
 static enum MHD_Result respond_json(struct MHD_Connection *connection,
@@ -309,12 +316,17 @@ static enum MHD_Result admin_refusal(struct admin_api *api,
 		return web_respond_error(connection, 405, "method not allowed",
 					 MHD_HTTP_HEADER_ALLOW, allow_text);
 	}
+	if (request->body_too_large) {
+		call->status = 413;
+		return web_respond_error(connection, 413,
+					 "request body too large", NULL, NULL);
+	}
 	*refused = false;
 	return MHD_YES;
 }
 
 static void audit_log(const struct http_request *request,
-		      const struct admin_call *call, double start)
+		      const struct admin_call *call)
 {
 	char remote[64], status[32], seconds[32];
 
@@ -322,8 +334,30 @@ static void audit_log(const struct http_request *request,
 	log_info("admin request", "remote", remote, "user", call->user,
 		 "operation", op_names[call->op], "netns", call->name, "status",
 		 log_num(status, call->status), "duration_seconds",
-		 log_float(seconds, monotonic_seconds() - start), NULL);
+		 log_float(seconds, monotonic_seconds() - request->start),
+		 NULL);
 	admin_api_count(call->op, call->status);
+}
+
+/* What the request is on the list (entry false) or on a name (entry true). */
+static void call_init(struct admin_call *call,
+		      const struct http_request *request, bool entry,
+		      pid_t *pid)
+{
+	call->op = operation_of(request, pid);
+	/* the list has no name to change; a name is not listed */
+	if (entry ? call->op == ADMIN_OP_LIST : call->op != ADMIN_OP_LIST)
+		call->op = ADMIN_OP_OTHER;
+}
+
+/* The name of a refused request, for the log, when the path has one. */
+static void call_name(struct admin_call *call,
+		      const struct http_request *request)
+{
+	const char *reason;
+
+	if (name_from_path(request, call, &reason))
+		call->name[0] = '\0';
 }
 
 /* One request on the list (entry false) or on a name (entry true). */
@@ -332,15 +366,11 @@ static enum MHD_Result admin_handle(struct admin_api *api,
 				    bool entry)
 {
 	struct admin_call call = {.status = 500};
-	double start = monotonic_seconds();
 	enum MHD_Result ret;
 	bool refused;
 	pid_t pid;
 
-	call.op = operation_of(request, &pid);
-	/* the list has no name to change; a name is not listed */
-	if (entry ? call.op == ADMIN_OP_LIST : call.op != ADMIN_OP_LIST)
-		call.op = ADMIN_OP_OTHER;
+	call_init(&call, request, entry, &pid);
 	ret = admin_refusal(api, request, &call,
 			    entry ? HTTP_METHOD_POST | HTTP_METHOD_DELETE
 				  : HTTP_METHOD_GET,
@@ -348,8 +378,50 @@ static enum MHD_Result admin_handle(struct admin_api *api,
 	if (!refused)
 		ret = entry ? do_change(api, request, &call, pid)
 			    : do_list(api, request->connection, &call);
-	audit_log(request, &call, start);
+	else if (entry)
+		call_name(&call, request);
+	audit_log(request, &call);
 	return ret;
+}
+
+/* The user name a request sent, for the log; "" when it sent none. */
+static void user_sent(const struct http_request *request, char *user,
+		      size_t len)
+{
+	const char *header, *name, *password;
+	char buf[512];
+
+	user[0] = '\0';
+	header = MHD_lookup_connection_value(request->connection,
+					     MHD_HEADER_KIND,
+					     MHD_HTTP_HEADER_AUTHORIZATION);
+	if (header && !auth_parse_basic(header, buf, sizeof(buf), &name,
+					&password))
+		snprintf(user, len, "%s", name);
+	explicit_bzero(buf, sizeof(buf));
+}
+
+/*
+ * A request the web gate answered (401, 503) is an admin request too:
+ * logged and counted like the ones that reach admin_handle. A connection
+ * dropped for its client certificate has no status and was logged by the
+ * gate already.
+ */
+static void admin_refused(void *arg, const struct http_request *request,
+			  unsigned status)
+{
+	struct admin_call call = {.status = status};
+	bool entry;
+	pid_t pid;
+
+	if (!status)
+		return;
+	entry = strcmp(request->path, ADMIN_API_PATH) != 0;
+	call_init(&call, request, entry, &pid);
+	user_sent(request, call.user, sizeof(call.user));
+	if (entry)
+		call_name(&call, request);
+	audit_log(request, &call);
 }
 
 static enum MHD_Result handle_collection(void *arg,
@@ -395,6 +467,12 @@ int admin_api_register(struct admin_api *api, struct http_server *server)
 	if (!err)
 		err = http_route_add(server, ADMIN_API_PATH "/", true,
 				     ALL_METHODS, handle_entry, api);
+	if (!err)
+		err = http_route_set_refused(server, ADMIN_API_PATH,
+					     admin_refused);
+	if (!err)
+		err = http_route_set_refused(server, ADMIN_API_PATH "/",
+					     admin_refused);
 	return err;
 }
 

@@ -20,7 +20,7 @@ enum admin_operation {
 	ADMIN_N_OPS,
 };
 
-#define ADMIN_N_CODES 11
+#define ADMIN_N_CODES 12
 
 /* Requests answered since start, by operation and status code. */
 struct admin_api_counts {

@@ -51,6 +51,7 @@ struct http_route {
 	bool prefix;
 	unsigned methods;
 	http_handler_fn handler;
+	http_refused_fn refused; /* NULL: the server answers refusals alone */
 	void *arg;
 };
 
@@ -394,9 +395,25 @@ int http_route_add(struct http_server *server, const char *path, bool prefix,
 	route->prefix = prefix;
 	route->methods = methods;
 	route->handler = handler;
+	route->refused = NULL;
 	route->arg = arg;
 	server->n_routes++;
 	return 0;
+}
+
+int http_route_set_refused(struct http_server *server, const char *path,
+			   http_refused_fn refused)
+{
+	int err = -ENOENT;
+	size_t i;
+
+	for (i = 0; i < server->n_routes; i++) {
+		if (!strcmp(server->routes[i].path, path)) {
+			server->routes[i].refused = refused;
+			err = 0;
+		}
+	}
+	return err;
 }
 
 /* The exact route for path, else the longest prefix route; or NULL. */
@@ -469,35 +486,43 @@ static enum MHD_Result dispatch(struct http_server *server,
 	struct http_request request = {
 		.connection = connection,
 		.method = method,
+		.method_bit = method_bit(method),
 		.path = path,
+		.rest = route ? path + route->path_len : NULL,
 		.raw_path = pending->raw_uri ? pending->raw_uri : path,
 		.body = "",
+		.body_too_large = pending->too_large,
+		.start = monotonic_seconds(),
 	};
 	enum MHD_Result ret;
+	unsigned status = 0;
 
+	/* the body first, so that a refused request can be told apart */
+	if (pending->body.len) {
+		outbuf_putc(&pending->body, '\0');
+		if (!pending->body.err) {
+			request.body = pending->body.data;
+			request.body_len = pending->body.len - 1;
+		}
+	}
 	/* authentication comes first, also for paths that have no route */
 	if (server->hooks.gate &&
-	    server->hooks.gate(server->hooks.arg, &request, &ret))
+	    server->hooks.gate(server->hooks.arg, &request, &ret, &status)) {
+		if (route && route->refused)
+			route->refused(route->arg, &request, status);
 		return ret;
+	}
 	if (!route)
 		return respond_plain(connection, MHD_HTTP_NOT_FOUND,
 				     "not found\n");
-	request.method_bit = method_bit(method);
 	if (!(route->methods & request.method_bit))
 		return respond_not_allowed(connection, route->methods);
-	if (pending->too_large)
+	if (pending->too_large && !route->refused)
 		return respond_plain(connection, MHD_HTTP_CONTENT_TOO_LARGE,
 				     "request body too large\n");
-	if (pending->body.len) {
-		outbuf_putc(&pending->body, '\0');
-		if (pending->body.err)
-			return respond_plain(connection,
-					     MHD_HTTP_INTERNAL_SERVER_ERROR,
-					     "out of memory\n");
-		request.body = pending->body.data;
-		request.body_len = pending->body.len - 1;
-	}
-	request.rest = path + route->path_len;
+	if (pending->body.err)
+		return respond_plain(connection, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				     "out of memory\n");
 	return route->handler(route->arg, &request);
 }
 

@@ -43,6 +43,12 @@ struct http_request {
 	/* the request body, NUL-terminated ("" when none), up to 64 KiB */
 	const char *body;
 	size_t body_len;
+	/*
+	 * The body was over 64 KiB and dropped (body is ""); only handlers of
+	 * routes with http_route_set_refused see this, the others never run.
+	 */
+	bool body_too_large;
+	double start; /* monotonic seconds when the request was routed */
 };
 
 /*
@@ -71,6 +77,24 @@ int http_route_add(struct http_server *server, const char *path, bool prefix,
 		   unsigned methods, http_handler_fn handler, void *arg);
 
 /*
+ * Told of a request to a route that was answered before the route's
+ * handler ran, by the gate hook: status is what the gate answered, 0 when
+ * it dropped the connection without an answer.
+ */
+typedef void (*http_refused_fn)(void *arg, const struct http_request *request,
+				unsigned status);
+
+/*
+ * Makes the routes added for path (prefix or not) answer for their
+ * refusals, for routes that log and count every request: refused is
+ * called for requests the gate answered, and a body too large reaches the
+ * handler (request->body_too_large) instead of a plain-text 413. Before
+ * http_server_start. 0, or -ENOENT when path has no route.
+ */
+int http_route_set_refused(struct http_server *server, const char *path,
+			   http_refused_fn refused);
+
+/*
  * Binds every listen address and starts serving. Returns 0, or a negative
  * errno with a message naming the address in err (err_len bytes), after
  * releasing whatever it had started.
@@ -97,12 +121,13 @@ void http_server_free(struct http_server *server);
 /*
  * Hooks around every request, for authentication and response headers:
  * gate runs before routing and returns true when it has answered the
- * request itself (*ret is then the result); decorate adds headers to every
- * response queued through http_queue_response, which all of ours are.
+ * request itself (*ret is then the result, *status the HTTP status it
+ * queued, 0 for none); decorate adds headers to every response queued
+ * through http_queue_response, which all of ours are.
  */
 struct http_hooks {
 	bool (*gate)(void *arg, const struct http_request *request,
-		     enum MHD_Result *ret);
+		     enum MHD_Result *ret, unsigned *status);
 	void (*decorate)(void *arg, struct MHD_Response *response);
 	void *arg;
 };

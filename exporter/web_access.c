@@ -395,7 +395,7 @@ static const char *client_cert_refusal(const struct web_tls *tls,
 }
 
 bool web_access_gate(void *arg, const struct http_request *request,
-		     enum MHD_Result *ret)
+		     enum MHD_Result *ret, unsigned *status)
 {
 	struct web_access *access = arg;
 	struct MHD_Connection *connection = request->connection;
@@ -411,6 +411,7 @@ bool web_access_gate(void *arg, const struct http_request *request,
 			 "reason", refusal, NULL);
 		/* as a failed handshake would: no answer at all */
 		*ret = MHD_NO;
+		*status = 0;
 		return true;
 	}
 	state = state_get(access);
@@ -426,15 +427,17 @@ bool web_access_gate(void *arg, const struct http_request *request,
 	state_put(access, state);
 	if (result == AUTH_OK)
 		return false;
+	*status = result == AUTH_BUSY ? MHD_HTTP_SERVICE_UNAVAILABLE
+				      : MHD_HTTP_UNAUTHORIZED;
 	if (result == AUTH_BUSY)
 		*ret = web_respond_error(
-			connection, MHD_HTTP_SERVICE_UNAVAILABLE,
+			connection, *status,
 			"too many password checks in progress, try again",
 			MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	else
-		*ret = web_respond_error(
-			connection, MHD_HTTP_UNAUTHORIZED, "unauthorized",
-			MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic");
+		*ret = web_respond_error(connection, *status, "unauthorized",
+					 MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					 "Basic");
 	return true;
 }
 

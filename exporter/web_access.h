@@ -48,11 +48,12 @@ bool web_access_admin_enabled(const struct web_access *access);
 
 /*
  * http_hooks gate: the client certificate policy and basic_auth_users for
- * every route. Answers 401 (with WWW-Authenticate) or 503 itself and
- * returns true then; false lets the request through.
+ * every route. Answers 401 (with WWW-Authenticate) or 503 itself, or drops
+ * a connection whose certificate is refused (*status 0), and returns true
+ * then; false lets the request through.
  */
 bool web_access_gate(void *access, const struct http_request *request,
-		     enum MHD_Result *ret);
+		     enum MHD_Result *ret, unsigned *status);
 
 /* http_hooks decorate: the headers of http_server_config.headers. */
 void web_access_decorate(void *access, struct MHD_Response *response);

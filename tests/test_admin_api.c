@@ -106,8 +106,8 @@ static void request(unsigned port, const char *method, const char *path,
 {
 	struct sockaddr_in addr = {.sin_family = AF_INET,
 				   .sin_port = htons(port)};
-	char out[2048], auth[256] = "", encoded[200], raw[16384];
-	size_t got = 0;
+	char auth[256] = "", encoded[200], raw[16384], *out;
+	size_t got = 0, out_len, body_len = body ? strlen(body) : 0;
 	ssize_t n;
 	char *split;
 	int fd;
@@ -118,15 +118,23 @@ static void request(unsigned port, const char *method, const char *path,
 		snprintf(auth, sizeof(auth), "Authorization: Basic %s\r\n",
 			 encoded);
 	}
-	snprintf(out, sizeof(out),
+	out_len = strlen(method) + strlen(path) + strlen(auth) + body_len + 128;
+	out = malloc(out_len);
+	assert_non_null(out);
+	snprintf(out, out_len,
 		 "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s"
 		 "Content-Length: %zu\r\n\r\n%s",
-		 method, path, auth, body ? strlen(body) : 0, body ? body : "");
+		 method, path, auth, body_len, body ? body : "");
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(fd >= 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)),
 			 0);
-	assert_int_equal(write(fd, out, strlen(out)), (ssize_t)strlen(out));
+	for (got = 0; got < strlen(out); got += (size_t)n) {
+		n = write(fd, out + got, strlen(out) - got);
+		assert_true(n > 0);
+	}
+	free(out);
+	got = 0;
 	while ((n = read(fd, raw + got, sizeof(raw) - 1 - got)) > 0)
 		got += (size_t)n;
 	close(fd);
@@ -378,6 +386,74 @@ static void requests_are_counted(void **state)
 		"namespace_exporter_admin_requests_total{operation=\"create\",code=\"400\"}"));
 }
 
+static void assert_logged(const char *log, const char *text)
+{
+	if (!strstr(log, text))
+		fail_msg("no \"%s\" in the log:\n%s", text, log);
+}
+
+/* Counter indexes of the codes these tests look at (admin_api.c's table). */
+enum { CODE_400 = 3, CODE_401 = 4, CODE_413 = 9 };
+
+/*
+ * Refusals before the admin handler (the web gate's 401) and a body too
+ * large are admin requests too: logged with the operation the method
+ * names, and counted. An attach body that is refused counts as attach.
+ */
+static void refused_admin_requests_are_logged_and_counted(void **state)
+{
+	struct world *w = *state;
+	struct admin_api_counts before, after;
+	char *captured = NULL, *big;
+	size_t captured_len = 0;
+	FILE *capture = open_memstream(&captured, &captured_len);
+	struct reply r;
+
+	assert_non_null(capture);
+	big = malloc(70 * 1024 + 1);
+	assert_non_null(big);
+	memset(big, ' ', 70 * 1024);
+	big[70 * 1024] = '\0';
+	memcpy(big, "{\"pid\": 1}", 10);
+	log_setup(LOG_LEVEL_INFO, LOG_FORMAT_LOGFMT);
+	log_set_stream(capture);
+	admin_api_counts_read(&before);
+	request(w->port, "GET", "/api/v1/netns", NULL, NULL, &r);
+	assert_int_equal(r.status, 401);
+	request(w->port, "DELETE", "/api/v1/netns/nsetest-x", "root:nope", NULL,
+		&r);
+	assert_int_equal(r.status, 401);
+	request(w->port, "POST", "/api/v1/netns/nsetest-x", "root:root-pw", big,
+		&r);
+	assert_int_equal(r.status, 413);
+	assert_true(has_header(&r, "Content-Type: application/json"));
+	assert_non_null(strstr(r.body, "{\"error\":"));
+	request(w->port, "POST", "/api/v1/netns/nsetest-x", "root:root-pw",
+		"{\"pid\": \"one\"}", &r);
+	assert_int_equal(r.status, 400);
+	admin_api_counts_read(&after);
+	log_set_stream(NULL);
+	log_setup(LOG_LEVEL_ERROR, LOG_FORMAT_LOGFMT);
+	fclose(capture);
+	assert_int_equal(after.n[ADMIN_OP_LIST][CODE_401],
+			 before.n[ADMIN_OP_LIST][CODE_401] + 1);
+	assert_int_equal(after.n[ADMIN_OP_DELETE][CODE_401],
+			 before.n[ADMIN_OP_DELETE][CODE_401] + 1);
+	assert_int_equal(after.n[ADMIN_OP_ATTACH][CODE_413],
+			 before.n[ADMIN_OP_ATTACH][CODE_413] + 1);
+	assert_int_equal(after.n[ADMIN_OP_ATTACH][CODE_400],
+			 before.n[ADMIN_OP_ATTACH][CODE_400] + 1);
+	assert_int_equal(after.n[ADMIN_OP_CREATE][CODE_400],
+			 before.n[ADMIN_OP_CREATE][CODE_400]);
+	assert_logged(captured, "operation=list netns=\"\" status=401 ");
+	assert_logged(captured, "user=root operation=delete "
+				"netns=nsetest-x status=401 ");
+	assert_logged(captured, "operation=attach netns=nsetest-x status=413 ");
+	assert_null(strstr(captured, "nope")); /* never a password */
+	free(captured);
+	free(big);
+}
+
 static void
 reload_takes_a_good_file_and_keeps_the_old_on_a_bad_one(void **state)
 {
@@ -458,6 +534,9 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(delete_of_a_missing_name_is_404,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			refused_admin_requests_are_logged_and_counted, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(requests_are_counted, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(
