@@ -307,6 +307,62 @@ out_leave:
 			     "out of memory\n");
 }
 
+bool http_log_limit_pass(struct http_log_limit *limit)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	int64_t now = (int64_t)monotonic_seconds();
+	bool pass;
+
+	pthread_mutex_lock(&lock);
+	if (limit->second != now) {
+		limit->second = now;
+		limit->n = 0;
+	}
+	pass = limit->n < HTTP_REFUSAL_LOG_PER_SECOND;
+	limit->n += pass;
+	pthread_mutex_unlock(&lock);
+	return pass;
+}
+
+void http_remote_address(struct MHD_Connection *connection, char *buf,
+			 size_t len)
+{
+	const union MHD_ConnectionInfo *info;
+	const struct sockaddr *addr;
+	char host[INET6_ADDRSTRLEN] = "";
+
+	snprintf(buf, len, "unknown");
+	info = MHD_get_connection_info(connection,
+				       MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!info || !info->client_addr)
+		return;
+	addr = info->client_addr;
+	if (addr->sa_family == AF_INET) {
+		const struct sockaddr_in *in4 = (const void *)addr;
+
+		inet_ntop(AF_INET, &in4->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(in4->sin_port));
+	} else if (addr->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)addr;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, ntohs(in6->sin6_port));
+	}
+}
+
+/* A scrape refused over --web.max-requests: debug, at a bounded rate. */
+static void log_busy(struct MHD_Connection *connection, const char *path)
+{
+	static struct http_log_limit limit;
+	char remote[INET6_ADDRSTRLEN + 16];
+
+	if (!log_enabled(LOG_LEVEL_DEBUG) || !http_log_limit_pass(&limit))
+		return;
+	http_remote_address(connection, remote, sizeof(remote));
+	log_debug("scrape refused: too many in flight", "remote", remote,
+		  "path", path, NULL);
+}
+
 static enum MHD_Result handle_metrics(void *arg,
 				      const struct http_request *http_request)
 {
@@ -341,6 +397,7 @@ static enum MHD_Result handle_metrics(void *arg,
 		goto out_release;
 	}
 	if (scrape_runner_admit(server->runner) < 0) {
+		log_busy(connection, http_request->path);
 		snprintf(busy, sizeof(busy),
 			 "too many scrapes in flight (--web.max-requests=%u)\n",
 			 server->config->max_requests);

@@ -158,6 +158,23 @@ enum MHD_Result http_respond_text(struct MHD_Connection *connection,
 				  unsigned status, const char *content_type,
 				  const char *body);
 
+/* The client's address and port as text, for logs ("unknown" if none). */
+void http_remote_address(struct MHD_Connection *connection, char *buf,
+			 size_t len);
+
+/*
+ * Lets a flood of refusals through to the debug log at a bounded rate:
+ * true for at most HTTP_REFUSAL_LOG_PER_SECOND calls a second per limit,
+ * which starts zeroed. Thread-safe.
+ */
+#define HTTP_REFUSAL_LOG_PER_SECOND 10
+struct http_log_limit {
+	int64_t second;
+	unsigned n;
+};
+
+bool http_log_limit_pass(struct http_log_limit *limit);
+
 /*
  * Splits HOST:PORT, [IPV6]:PORT or :PORT. host gets the host without
  * brackets (empty for every address) when not NULL. 0 or -EINVAL.

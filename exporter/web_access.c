@@ -253,27 +253,7 @@ bool web_access_admin_enabled(const struct web_access *access)
 void web_remote_address(struct MHD_Connection *connection, char *buf,
 			size_t len)
 {
-	const union MHD_ConnectionInfo *info;
-	const struct sockaddr *addr;
-	char host[INET6_ADDRSTRLEN] = "";
-
-	snprintf(buf, len, "unknown");
-	info = MHD_get_connection_info(connection,
-				       MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (!info || !info->client_addr)
-		return;
-	addr = info->client_addr;
-	if (addr->sa_family == AF_INET) {
-		const struct sockaddr_in *in4 = (const void *)addr;
-
-		inet_ntop(AF_INET, &in4->sin_addr, host, sizeof(host));
-		snprintf(buf, len, "%s:%u", host, ntohs(in4->sin_port));
-	} else if (addr->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const void *)addr;
-
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-		snprintf(buf, len, "[%s]:%u", host, ntohs(in6->sin6_port));
-	}
+	http_remote_address(connection, buf, len);
 }
 
 enum MHD_Result web_respond_error(struct MHD_Connection *connection,
@@ -394,6 +374,22 @@ static const char *client_cert_refusal(const struct web_tls *tls,
 	return NULL;
 }
 
+/* A failed login: debug, at a bounded rate, never the password. */
+static void log_refusal(struct MHD_Connection *connection, const char *path,
+			enum auth_result result)
+{
+	static struct http_log_limit limit;
+	char remote[64];
+
+	if (!log_enabled(LOG_LEVEL_DEBUG) || !http_log_limit_pass(&limit))
+		return;
+	web_remote_address(connection, remote, sizeof(remote));
+	log_debug(result == AUTH_BUSY
+			  ? "request refused: password checks backed up"
+			  : "request refused: not authenticated",
+		  "remote", remote, "path", path, NULL);
+}
+
 bool web_access_gate(void *arg, const struct http_request *request,
 		     enum MHD_Result *ret, unsigned *status)
 {
@@ -427,6 +423,7 @@ bool web_access_gate(void *arg, const struct http_request *request,
 	state_put(access, state);
 	if (result == AUTH_OK)
 		return false;
+	log_refusal(connection, request->path, result);
 	*status = result == AUTH_BUSY ? MHD_HTTP_SERVICE_UNAVAILABLE
 				      : MHD_HTTP_UNAUTHORIZED;
 	if (result == AUTH_BUSY)

@@ -238,12 +238,31 @@ static int teardown(void **state)
 	return 0;
 }
 
+static void assert_logged(const char *log, const char *text)
+{
+	if (!strstr(log, text))
+		fail_msg("no \"%s\" in the log:\n%s", text, log);
+}
+
 static void every_route_wants_credentials(void **state)
 {
 	struct world *w = *state;
+	char *captured = NULL;
+	size_t captured_len = 0;
+	FILE *capture = open_memstream(&captured, &captured_len);
 	struct reply r;
 
+	assert_non_null(capture);
+	log_setup(LOG_LEVEL_DEBUG, LOG_FORMAT_LOGFMT);
+	log_set_stream(capture);
 	request(w->port, "GET", "/metrics", NULL, NULL, &r);
+	log_set_stream(NULL);
+	log_setup(LOG_LEVEL_ERROR, LOG_FORMAT_LOGFMT);
+	fclose(capture);
+	assert_logged(captured, "level=debug msg=\"request refused: not "
+				"authenticated\" remote=127.0.0.1:");
+	assert_logged(captured, " path=/metrics\n");
+	free(captured);
 	assert_int_equal(r.status, 401);
 	assert_true(has_header(&r, "WWW-Authenticate: Basic"));
 	assert_true(has_header(&r, "Content-Type: application/json"));
@@ -384,12 +403,6 @@ static void requests_are_counted(void **state)
 	assert_non_null(strstr(
 		r.body,
 		"namespace_exporter_admin_requests_total{operation=\"create\",code=\"400\"}"));
-}
-
-static void assert_logged(const char *log, const char *text)
-{
-	if (!strstr(log, text))
-		fail_msg("no \"%s\" in the log:\n%s", text, log);
 }
 
 /* Counter indexes of the codes these tests look at (admin_api.c's table). */

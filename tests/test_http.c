@@ -852,8 +852,11 @@ static void over_max_requests_gets_503_at_once(void **state)
 {
 	struct fixture *f = fixture_start_at("127.0.0.1:0", 1);
 	struct client slow = {f->port, "/metrics", NULL, {0}};
+	char *captured = NULL;
+	size_t captured_len = 0;
 	struct response r;
 	pthread_t thread;
+	FILE *capture;
 	double start;
 
 	(void)state;
@@ -861,12 +864,25 @@ static void over_max_requests_gets_503_at_once(void **state)
 	assert_int_equal(pthread_create(&thread, NULL, client_run, &slow), 0);
 	wait_in_flight(f->runner, 1);
 
+	capture = open_memstream(&captured, &captured_len);
+	assert_non_null(capture);
+	log_setup(LOG_LEVEL_DEBUG, LOG_FORMAT_LOGFMT);
+	log_set_stream(capture);
 	start = monotonic_seconds();
 	r = http_get(f->port, "/metrics");
 	assert_int_equal(r.status, 503);
 	assert_non_null(strstr(r.body, "--web.max-requests=1"));
 	assert_true(monotonic_seconds() - start < 1);
 	response_free(&r);
+	/* the refusal is in the debug log, with who and what */
+	log_set_stream(NULL);
+	log_setup(LOG_LEVEL_INFO, LOG_FORMAT_LOGFMT);
+	fclose(capture);
+	if (!strstr(captured, "level=debug msg=\"scrape refused: too many in "
+			      "flight\" remote=127.0.0.1:") ||
+	    !strstr(captured, " path=/metrics\n"))
+		fail_msg("no debug line for the 503 in:\n%s", captured);
+	free(captured);
 	/* other routes keep answering while a scrape is stuck */
 	r = http_get(f->port, "/-/healthy");
 	assert_int_equal(r.status, 200);
