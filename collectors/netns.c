@@ -38,9 +38,12 @@ struct netns_job {
 	const struct config *config;
 	const struct netns_targets *targets;
 	struct netns_ns *results; /* one per target */
+	/* the indices of the targets to read; NULL: all of them */
+	const size_t *todo;
+	size_t n_todo;
 	double deadline;
 	int home_fd;
-	atomic_size_t next; /* the queue: index of the next target */
+	atomic_size_t next; /* the queue: position of the next in todo */
 };
 
 /* A growable array of parsed messages, reused from namespace to namespace. */
@@ -198,9 +201,10 @@ static void *worker_main(void *arg)
 {
 	struct netns_worker *worker = arg;
 	struct netns_job *job = worker->job;
-	size_t index;
+	size_t next, index;
 
-	while ((index = atomic_fetch_add(&job->next, 1)) < job->targets->n) {
+	while ((next = atomic_fetch_add(&job->next, 1)) < job->n_todo) {
+		index = job->todo ? job->todo[next] : next;
 		if (target_read(worker, index) == RTNL_STRANDED) {
 			log_error(
 				"thread cannot return to the exporter's network namespace; it stops",
@@ -229,38 +233,60 @@ static void worker_release(struct netns_worker *worker)
 	free(worker->addrs.items);
 }
 
-/* Runs the job on fresh threads and waits for them. 0 or -errno. */
-static int job_run(struct netns_job *job)
+/* The threads working on one job. */
+struct netns_crew {
+	struct netns_worker *workers;
+	size_t n;
+	size_t started;
+	int err; /* why the first one that did not start did not */
+};
+
+/*
+ * Starts threads on job; crew_finish waits for them. A failure is kept
+ * for crew_finish to tell.
+ */
+static void crew_start(struct netns_crew *crew, struct netns_job *job)
 {
 	struct netns_worker *workers;
-	size_t i, n, started = 0;
-	int err = 0;
+	size_t i;
 
-	n = worker_count(job->config, job->targets->n);
-	if (!n)
-		return 0;
-	workers = calloc(n, sizeof(*workers));
-	if (!workers)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
+	memset(crew, 0, sizeof(*crew));
+	crew->n = worker_count(job->config, job->n_todo);
+	if (!crew->n)
+		return;
+	workers = calloc(crew->n, sizeof(*workers));
+	if (!workers) {
+		crew->err = -ENOMEM;
+		return;
+	}
+	crew->workers = workers;
+	for (i = 0; i < crew->n; i++) {
 		workers[i].job = job;
 		workers[i].links.size = sizeof(struct rtnl_link);
 		workers[i].links.holds_links = true;
 		workers[i].links.exclude = job->config->device_exclude;
 		workers[i].addrs.size = sizeof(struct rtnl_addr);
-		err = -pthread_create(&workers[i].thread, NULL, worker_main,
-				      &workers[i]);
-		if (err)
+		crew->err = -pthread_create(&workers[i].thread, NULL,
+					    worker_main, &workers[i]);
+		if (crew->err)
 			break;
-		started++;
+		crew->started++;
 	}
-	for (i = 0; i < started; i++)
-		pthread_join(workers[i].thread, NULL);
-	for (i = 0; i < n; i++)
-		worker_release(&workers[i]);
-	free(workers);
+}
+
+/* Waits for crew's threads and frees them. 0 or -errno. */
+static int crew_finish(struct netns_crew *crew)
+{
+	size_t i;
+
+	for (i = 0; i < crew->started; i++)
+		pthread_join(crew->workers[i].thread, NULL);
+	for (i = 0; crew->workers && i < crew->n; i++)
+		worker_release(&crew->workers[i]);
+	free(crew->workers);
+	crew->workers = NULL;
 	/* fewer threads than asked for still read every namespace */
-	return started ? 0 : err;
+	return crew->started || !crew->n ? 0 : crew->err;
 }
 
 static struct netns_set *set_new(const struct netns_targets *targets)
@@ -484,39 +510,149 @@ static int collect_peers(struct scrape *scrape, int home_fd,
 	return err;
 }
 
-/* Reads every target into a new set. Returns 0 or -errno. */
-static int collect_targets(struct scrape *scrape, int home_fd,
-			   const struct netns_targets *targets,
-			   struct netns_set **out)
-{
-	struct netns_job job = {
-		.config = scrape->config,
-		.targets = targets,
-		.deadline = scrape->deadline,
-		.home_fd = home_fd,
-	};
+/* One collection's namespaces: targets.items[i] is read into set->items[i]. */
+struct netns_batch {
+	struct netns_targets targets;
 	struct netns_set *set;
+	size_t *todo; /* the indices the next phase reads */
+	size_t n_todo;
+};
+
+/* Makes batch of targets, which it takes, all unread. 0 or -ENOMEM. */
+static int batch_init(struct netns_batch *batch, struct netns_targets *targets)
+{
+	memset(batch, 0, sizeof(*batch));
+	batch->targets = *targets;
+	memset(targets, 0, sizeof(*targets));
+	batch->set = set_new(&batch->targets);
+	return batch->set ? 0 : -ENOMEM;
+}
+
+static void batch_release(struct netns_batch *batch)
+{
+	netns_targets_release(&batch->targets);
+	netns_set_free(batch->set);
+	free(batch->todo);
+	memset(batch, 0, sizeof(*batch));
+}
+
+/* True when the next of into comes before the next of from. */
+static bool merge_takes_into(const struct netns_batch *into, size_t i,
+			     const struct netns_batch *from, size_t j)
+{
+	if (j == from->targets.n)
+		return true;
+	return i < into->targets.n &&
+	       into->targets.items[i].inode < from->targets.items[j].inode;
+}
+
+/*
+ * Merges from (the second half of discovery, unread) into into, keeping
+ * the order by inode that the page shows, and lists in into->todo what
+ * the second phase reads: all of from, and the named namespaces that
+ * vanished under their name but now have a process or a mount to try.
+ * Empties from. Returns 0, or -ENOMEM leaving both as they were.
+ */
+static int batch_merge(struct netns_batch *into, struct netns_batch *from)
+{
+	size_t n = into->targets.n + from->targets.n, i = 0, j = 0, k;
+	struct netns_target *items = malloc((n ? n : 1) * sizeof(*items));
+	struct netns_ns *results = malloc((n ? n : 1) * sizeof(*results));
+	size_t *todo = malloc((n ? n : 1) * sizeof(*todo));
+
+	if (!items || !results || !todo) {
+		free(items);
+		free(results);
+		free(todo);
+		return -ENOMEM;
+	}
+	free(into->todo);
+	into->todo = todo;
+	into->n_todo = 0;
+	for (k = 0; k < n; k++) {
+		if (merge_takes_into(into, i, from, j)) {
+			items[k] = into->targets.items[i];
+			results[k] = into->set->items[i++];
+			if (results[k].state == NETNS_STATE_GONE &&
+			    (items[k].pid || items[k].mount_path))
+				todo[into->n_todo++] = k;
+		} else {
+			items[k] = from->targets.items[j];
+			results[k] = from->set->items[j++];
+			todo[into->n_todo++] = k;
+		}
+	}
+	free(into->targets.items);
+	into->targets.items = items;
+	into->targets.n = n;
+	free(into->set->items);
+	into->set->items = results;
+	into->set->n = n;
+	/* what from held has moved; only its arrays are left */
+	from->targets.n = 0;
+	from->set->n = 0;
+	batch_release(from);
+	return 0;
+}
+
+/* Makes job read the targets of batch in batch->todo, all when NULL. */
+static void job_init(struct netns_job *job, struct scrape *scrape, int home_fd,
+		     struct netns_batch *batch)
+{
+	memset(job, 0, sizeof(*job));
+	job->config = scrape->config;
+	job->targets = &batch->targets;
+	job->results = batch->set->items;
+	job->todo = batch->todo;
+	job->n_todo = batch->todo ? batch->n_todo : batch->targets.n;
+	job->deadline = scrape->deadline;
+	job->home_fd = home_fd;
+	atomic_init(&job->next, 0);
+}
+
+/*
+ * Reads every network namespace into batch, in two phases. The named ones
+ * (and the exporter's own) need no namespace scan: workers read them while
+ * this thread builds the scan, which mostly waits on procfs. Then the
+ * scan's processes and mounts lead to the rest. Returns 0 or -errno.
+ */
+static int collect_targets(struct scrape *scrape, int home_fd,
+			   uint64_t self_inode, struct netns_batch *batch)
+{
+	struct netns_targets found = {NULL, 0, NULL, 0};
+	struct netns_batch rest = {{NULL, 0, NULL, 0}, NULL, NULL, 0};
+	const struct ns_scan *scan;
+	struct netns_crew crew;
+	struct netns_job job;
 	int err;
 
-	set = set_new(targets);
-	if (!set)
-		return -ENOMEM;
-	job.results = set->items;
-	atomic_init(&job.next, 0);
-	err = job_run(&job);
-	if (err) {
-		netns_set_free(set);
+	err = netns_discover_named(scrape->config, self_inode, &found);
+	if (!err)
+		err = batch_init(batch, &found);
+	if (err)
 		return err;
-	}
-	*out = set;
-	return 0;
+	job_init(&job, scrape, home_fd, batch);
+	crew_start(&crew, &job);
+	scan = scrape_ns_scan(scrape);
+	err = crew_finish(&crew);
+	if (!err)
+		err = netns_discover_scan(scrape->config, scan, &batch->targets,
+					  &found);
+	if (!err)
+		err = batch_init(&rest, &found);
+	if (!err)
+		err = batch_merge(batch, &rest);
+	batch_release(&rest);
+	if (err)
+		return err;
+	job_init(&job, scrape, home_fd, batch);
+	crew_start(&crew, &job);
+	return crew_finish(&crew);
 }
 
 static int netns_collect(struct scrape *scrape, struct collector_result *result)
 {
-	const struct ns_scan *scan = scrape_ns_scan(scrape);
-	struct netns_targets targets = {NULL, 0};
-	struct netns_set *set = NULL;
+	struct netns_batch batch = {{NULL, 0, NULL, 0}, NULL, NULL, 0};
 	uint64_t self_inode;
 	size_t failed;
 	int home_fd, err, peer_err = 0;
@@ -526,25 +662,26 @@ static int netns_collect(struct scrape *scrape, struct collector_result *result)
 		return -errno;
 	err = nsfs_fd_inode(home_fd, &self_inode);
 	if (!err)
-		err = netns_discover(scrape->config, scan, self_inode,
-				     &targets);
+		err = collect_targets(scrape, home_fd, self_inode, &batch);
 	if (!err)
-		err = collect_targets(scrape, home_fd, &targets, &set);
-	if (!err)
-		peer_err = collect_peers(scrape, home_fd, &targets, set);
+		peer_err = collect_peers(scrape, home_fd, &batch.targets,
+					 batch.set);
 	/* no namespace may outlive the collection through us */
 	close(home_fd);
-	netns_targets_release(&targets);
-	if (err)
+	if (err) {
+		batch_release(&batch);
 		return err;
-	result->data = set;
+	}
+	result->data = batch.set;
 	result->render = netns_render;
 	result->free = netns_set_free;
-	err = set_first_error(set, &failed);
+	batch.set = NULL;
+	err = set_first_error(result->data, &failed);
+	batch_release(&batch);
 	report_failures(failed, err);
 	if (!err)
 		err = peer_err;
-	if (!err && !scan)
+	if (!err && !scrape->ns_scan)
 		err = scrape->ns_scan_err ? scrape->ns_scan_err : -EIO;
 	return err;
 }

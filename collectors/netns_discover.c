@@ -200,28 +200,54 @@ static void sightings_fold(struct sightings *list)
 /*
  * Drops the targets whose netns label matches --collector.netns.netns-exclude
  * (the label is empty for a namespace without a name), before anything is
- * opened: an excluded namespace is never entered.
+ * opened: an excluded namespace is never entered. Their inodes are kept in
+ * targets->excluded, so that a later sighting without the name is dropped
+ * too. Returns 0 or -ENOMEM, leaving targets as they were.
  */
-static void targets_exclude(struct netns_targets *targets,
-			    const regex_t *exclude)
+static int targets_exclude(struct netns_targets *targets,
+			   const regex_t *exclude)
 {
 	size_t i, kept = 0;
 
+	targets->excluded = malloc((targets->n ? targets->n : 1) *
+				   sizeof(*targets->excluded));
+	if (!targets->excluded)
+		return -ENOMEM;
 	for (i = 0; i < targets->n; i++) {
 		struct netns_target *target = &targets->items[i];
 		const char *label = target->name ? target->name : "";
 
 		if (!regexec(exclude, label, 0, NULL, 0)) {
+			targets->excluded[targets->n_excluded++] =
+				target->inode;
 			free(target->name);
 			continue;
 		}
 		targets->items[kept++] = *target;
 	}
 	targets->n = kept;
+	return 0;
 }
 
-int netns_discover(const struct config *config, const struct ns_scan *scan,
-		   uint64_t self_inode, struct netns_targets *out)
+/* Hands list over to out, folded and filtered. Returns 0 or -ENOMEM. */
+static int targets_from(const struct config *config, struct sightings *list,
+			struct netns_targets *out)
+{
+	struct netns_targets targets = {list->items, list->n, NULL, 0};
+	int err = 0;
+
+	if (config->netns_exclude)
+		err = targets_exclude(&targets, config->netns_exclude);
+	if (err) {
+		netns_targets_release(&targets);
+		return err;
+	}
+	*out = targets;
+	return 0;
+}
+
+int netns_discover_named(const struct config *config, uint64_t self_inode,
+			 struct netns_targets *out)
 {
 	struct sightings list = {NULL, 0, 0};
 	struct netns_target *self;
@@ -232,8 +258,6 @@ int netns_discover(const struct config *config, const struct ns_scan *scan,
 	if (!self)
 		return -ENOMEM;
 	self->self = true;
-	if (scan)
-		err = sightings_add_scan(&list, scan);
 	for (i = 0; !err && i < config->n_netns_dirs; i++)
 		err = sightings_add_dir(&list, config->netns_dirs[i], i);
 	if (err) {
@@ -243,11 +267,54 @@ int netns_discover(const struct config *config, const struct ns_scan *scan,
 		return err;
 	}
 	sightings_fold(&list);
-	out->items = list.items;
-	out->n = list.n;
-	if (config->netns_exclude)
-		targets_exclude(out, config->netns_exclude);
-	return 0;
+	return targets_from(config, &list, out);
+}
+
+static int inode_cmp(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return *x == *y ? 0 : *x < *y ? -1 : 1;
+}
+
+/*
+ * Folds sighting into the target of named with its inode, if any. Returns
+ * false when named neither lists nor excluded that namespace.
+ */
+static bool named_absorb(struct netns_targets *named,
+			 struct netns_target *sighting)
+{
+	struct netns_target *known;
+
+	known = bsearch(sighting, named->items, named->n, sizeof(*named->items),
+			target_cmp);
+	if (known)
+		target_merge(known, sighting);
+	return known ||
+	       bsearch(&sighting->inode, named->excluded, named->n_excluded,
+		       sizeof(*named->excluded), inode_cmp);
+}
+
+int netns_discover_scan(const struct config *config, const struct ns_scan *scan,
+			struct netns_targets *named, struct netns_targets *out)
+{
+	struct sightings list = {NULL, 0, 0};
+	size_t i, kept = 0;
+	int err = 0;
+
+	if (scan)
+		err = sightings_add_scan(&list, scan);
+	if (err) {
+		free(list.items);
+		return err;
+	}
+	sightings_fold(&list);
+	for (i = 0; i < list.n; i++) {
+		if (!named_absorb(named, &list.items[i]))
+			list.items[kept++] = list.items[i];
+	}
+	list.n = kept;
+	return targets_from(config, &list, out);
 }
 
 void netns_targets_release(struct netns_targets *targets)
@@ -257,8 +324,11 @@ void netns_targets_release(struct netns_targets *targets)
 	for (i = 0; i < targets->n; i++)
 		free(targets->items[i].name);
 	free(targets->items);
+	free(targets->excluded);
 	targets->items = NULL;
 	targets->n = 0;
+	targets->excluded = NULL;
+	targets->n_excluded = 0;
 }
 
 /*

@@ -3,7 +3,8 @@
  * Finds every network namespace worth reading: the exporter's own, every
  * nsfs mount of one, every one a process is in, and the names they have
  * under the netns directories. Identity is the nsfs inode; nothing is held
- * open, so discovery never keeps a namespace alive.
+ * open, so discovery never keeps a namespace alive. It comes in two halves
+ * so that the named namespaces can be read while the scan is being built.
  */
 #ifndef NSE_NETNS_DISCOVER_H
 #define NSE_NETNS_DISCOVER_H
@@ -34,19 +35,33 @@ struct netns_target {
 struct netns_targets {
 	struct netns_target *items; /* sorted by inode, one per namespace */
 	size_t n;
+	/* sorted inodes of the namespaces netns-exclude dropped */
+	uint64_t *excluded;
+	size_t n_excluded;
 };
 
 /*
- * Builds the list from scan (may be NULL: then only the exporter's own
- * namespace, self_inode, and the netns directories count) and the entries
- * of config->netns_dirs. An entry that is not a namespace (a plain file, a
+ * The first half of discovery, which needs no namespace scan: the
+ * exporter's own namespace (self_inode) and the entries of
+ * config->netns_dirs. An entry that is not a namespace (a plain file, a
  * dangling link) is skipped with a debug log; a missing directory is fine.
  * A namespace with several names gets the one in the first directory, and
  * there the bytewise-smallest. Returns 0 and fills out (the caller frees it
- * with netns_targets_release; it points into scan), or -ENOMEM.
+ * with netns_targets_release), or -ENOMEM.
  */
-int netns_discover(const struct config *config, const struct ns_scan *scan,
-		   uint64_t self_inode, struct netns_targets *out);
+int netns_discover_named(const struct config *config, uint64_t self_inode,
+			 struct netns_targets *out);
+
+/*
+ * The second half: every network namespace of scan (its processes and nsfs
+ * mounts) that named (from netns_discover_named) neither lists nor
+ * excluded. Namespaces named already keep their name and gain scan's
+ * process and mount as other ways to open them (named must not be in use
+ * meanwhile). Returns 0 and fills out (freed with netns_targets_release;
+ * both lists then point into scan), or -ENOMEM.
+ */
+int netns_discover_scan(const struct config *config, const struct ns_scan *scan,
+			struct netns_targets *named, struct netns_targets *out);
 void netns_targets_release(struct netns_targets *targets);
 
 /*

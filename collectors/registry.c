@@ -5,10 +5,14 @@
 #include <errno.h>
 #include <string.h>
 
+/*
+ * netns comes first: it reads the named network namespaces while it builds
+ * the namespace scan, which the per-type collectors after it then share.
+ */
 static const struct collector *const collectors[] = {
-	&cgroup_collector, &ipc_collector,  &mnt_collector,
-	&net_collector,	   &pid_collector,  &time_collector,
-	&user_collector,   &uts_collector,  &netns_collector,
+	&netns_collector, &cgroup_collector, &ipc_collector,
+	&mnt_collector,	  &net_collector,    &pid_collector,
+	&time_collector,  &user_collector,   &uts_collector,
 };
 
 size_t registry_count(void)

@@ -4,9 +4,10 @@
  * this process, compare with what `ip -j` reports, and check that entries
  * which are no namespace are skipped, that dumps spanning many datagrams
  * are read whole, that a deleted namespace is freed (nothing pinned), and
- * that odd namespace names come out escaped, and that the peers of veths,
- * macvlans and vxlans across namespaces are named exactly. Every namespace
- * made here is called nsetest-netns-* or nsetest-topo-*; each test's
+ * that odd namespace names come out escaped, that a namespace found both
+ * by name and by a process is listed once, by name, and that the peers of
+ * veths, macvlans and vxlans across namespaces are named exactly. Every
+ * namespace made here is called nsetest-netns-* or nsetest-topo-*; each test's
  * teardown removes them, and the group setup sweeps what a killed run left.
  */
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,13 +197,13 @@ static size_t open_fds(void)
 }
 
 /*
- * Collects and renders the netns collector in this process, with the
- * given workers and a deadline this many seconds away (0: none, < 0: in
- * the past). Returns the page; *err gets collect's return.
+ * Collects and renders the netns collector in this process under config,
+ * with a deadline this many seconds away (0: none, < 0: in the past).
+ * Returns the page; *err gets collect's return.
  */
-static char *collect_page_with(unsigned workers, double deadline_in, int *err)
+static char *collect_page_config(const struct config *config,
+				 double deadline_in, int *err)
 {
-	struct config config = test_config(workers);
 	struct scrape scrape;
 	struct collector_result result;
 	struct outbuf out;
@@ -210,7 +212,7 @@ static char *collect_page_with(unsigned workers, double deadline_in, int *err)
 
 	memset(&scrape, 0, sizeof(scrape));
 	memset(&result, 0, sizeof(result));
-	scrape.config = &config;
+	scrape.config = config;
 	if (deadline_in)
 		scrape.deadline = monotonic_seconds() + deadline_in;
 	*err = netns_collector.collect(&scrape, &result);
@@ -225,6 +227,14 @@ static char *collect_page_with(unsigned workers, double deadline_in, int *err)
 	page = outbuf_take(&out, &len);
 	assert_non_null(page);
 	return page;
+}
+
+/* collect_page_config with the test configuration and workers threads. */
+static char *collect_page_with(unsigned workers, double deadline_in, int *err)
+{
+	struct config config = test_config(workers);
+
+	return collect_page_config(&config, deadline_in, err);
 }
 
 static char *collect_page(void)
@@ -713,6 +723,121 @@ static void collector_prefers_first_directory_then_smallest_name(void **state)
 	free(page);
 }
 
+/* Processes a test keeps namespaces alive with; its teardown ends them. */
+static pid_t holders[4];
+static size_t n_holders;
+
+/* Starts argv, which ends in sleep, and waits until it sleeps. */
+static pid_t holder_start(char *const argv[])
+{
+	char path[64], comm[32] = "";
+	FILE *file;
+	pid_t pid;
+	int i;
+
+	assert_true(n_holders < sizeof(holders) / sizeof(holders[0]));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	holders[n_holders++] = pid;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	for (i = 0; i < 250 && strcmp(comm, "sleep\n"); i++) {
+		usleep(20000);
+		file = fopen(path, "r");
+		if (file && !fgets(comm, sizeof(comm), file))
+			comm[0] = '\0';
+		if (file)
+			fclose(file);
+	}
+	assert_string_equal(comm, "sleep\n");
+	return pid;
+}
+
+static int holders_stop(void **state)
+{
+	pid_t pid;
+
+	while (n_holders) {
+		pid = holders[--n_holders];
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
+	return sweep(state);
+}
+
+/* How many collect_success lines name the namespace with this inode. */
+static size_t count_success_lines(const char *page, uint64_t inode)
+{
+	const char *prefix = "namespace_netns_collect_success{";
+	char label[64];
+	const char *p, *end;
+	size_t n = 0;
+
+	snprintf(label, sizeof(label), "netns_inode=\"%llu\"",
+		 (unsigned long long)inode);
+	for (p = page; (p = strstr(p, prefix)); p = end) {
+		end = strchr(p, '\n');
+		if (!end)
+			end = p + strlen(p);
+		if ((p == page || p[-1] == '\n') &&
+		    memmem(p, (size_t)(end - p), label, strlen(label)))
+			n++;
+	}
+	return n;
+}
+
+/*
+ * Named namespaces are read before the namespace scan is built, the rest
+ * after it: however a namespace is found, by name, by a process or both,
+ * it is listed once and by its name, and an excluded name stays excluded
+ * when a process also leads to its namespace.
+ */
+static void collector_lists_each_namespace_once_however_found(void **state)
+{
+	const char *named = PREFIX "held", *hidden = PREFIX "held-excluded";
+	char *const hold_named[] = {"ip",    "netns", "exec", (char *)named,
+				    "sleep", "30",    NULL};
+	char *const hold_hidden[] = {"ip",    "netns", "exec", (char *)hidden,
+				     "sleep", "30",    NULL};
+	char *const hold_unnamed[] = {"unshare", "-n", "sleep", "30", NULL};
+	struct config config = test_config(0);
+	char *page, path[64];
+	uint64_t unnamed_inode;
+	regex_t exclude;
+	pid_t pid;
+	int err;
+
+	(void)state;
+	must_run("ip", "netns", "add", named);
+	must_run("ip", "netns", "add", hidden);
+	holder_start(hold_named);
+	holder_start(hold_hidden);
+	pid = holder_start(hold_unnamed);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	unnamed_inode = path_inode(path);
+	assert_int_equal(regcomp(&exclude, "^" PREFIX "held-excluded$",
+				 REG_EXTENDED | REG_NOSUB),
+			 0);
+	config.netns_exclude = &exclude;
+	page = collect_page_config(&config, 30, &err);
+	regfree(&exclude);
+
+	assert_line(
+		page,
+		"namespace_netns_collect_success{netns=\"%s\",netns_inode=\"%llu\"} 1",
+		named, (unsigned long long)ns_inode(named));
+	assert_int_equal(count_success_lines(page, ns_inode(named)), 1);
+	assert_int_equal(count_success_lines(page, ns_inode(hidden)), 0);
+	assert_line(
+		page,
+		"namespace_netns_collect_success{netns=\"\",netns_inode=\"%llu\"} 1",
+		(unsigned long long)unnamed_inode);
+	free(page);
+}
+
 static void collector_fails_namespaces_past_the_deadline(void **state)
 {
 	const char *ns = PREFIX "late";
@@ -1050,6 +1175,9 @@ int main(void)
 		cmocka_unit_test_teardown(
 			collector_prefers_first_directory_then_smallest_name,
 			sweep),
+		cmocka_unit_test_teardown(
+			collector_lists_each_namespace_once_however_found,
+			holders_stop),
 		cmocka_unit_test_teardown(
 			collector_fails_namespaces_past_the_deadline, sweep),
 		cmocka_unit_test_teardown(
