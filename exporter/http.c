@@ -151,8 +151,8 @@ enum MHD_Result http_respond_text(struct MHD_Connection *connection,
 	return ret;
 }
 
-static enum MHD_Result respond_plain(struct MHD_Connection *connection,
-				     unsigned status, const char *body)
+enum MHD_Result http_respond_plain(struct MHD_Connection *connection,
+				   unsigned status, const char *body)
 {
 	return http_respond_text(connection, status,
 				 "text/plain; charset=utf-8", body);
@@ -303,8 +303,8 @@ out_free_scrape:
 	free(scrape);
 out_leave:
 	scrape_runner_leave(server->runner);
-	return respond_plain(connection, MHD_HTTP_INTERNAL_SERVER_ERROR,
-			     "out of memory\n");
+	return http_respond_plain(connection, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				  "out of memory\n");
 }
 
 bool http_log_limit_pass(struct http_log_limit *limit)
@@ -380,12 +380,13 @@ static enum MHD_Result handle_metrics(void *arg,
 		connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
 	err = scrape_request_from(server, connection, &request, &args);
 	if (err) {
-		ret = err == -ENOMEM
-			      ? respond_plain(connection,
-					      MHD_HTTP_INTERNAL_SERVER_ERROR,
-					      "out of memory\n")
-			      : respond_plain(connection, MHD_HTTP_BAD_REQUEST,
-					      args.message);
+		ret = err == -ENOMEM ? http_respond_plain(
+					       connection,
+					       MHD_HTTP_INTERNAL_SERVER_ERROR,
+					       "out of memory\n")
+				     : http_respond_plain(connection,
+							  MHD_HTTP_BAD_REQUEST,
+							  args.message);
 		goto out_release;
 	}
 	if (http_request->method_bit == HTTP_METHOD_HEAD) {
@@ -401,8 +402,8 @@ static enum MHD_Result handle_metrics(void *arg,
 		snprintf(busy, sizeof(busy),
 			 "too many scrapes in flight (--web.max-requests=%u)\n",
 			 server->config->max_requests);
-		ret = respond_plain(connection, MHD_HTTP_SERVICE_UNAVAILABLE,
-				    busy);
+		ret = http_respond_plain(connection,
+					 MHD_HTTP_SERVICE_UNAVAILABLE, busy);
 		goto out_release;
 	}
 	ret = serve_collection(server, connection, &request, gzip);
@@ -414,7 +415,7 @@ out_release:
 static enum MHD_Result handle_healthy(void *arg,
 				      const struct http_request *request)
 {
-	return respond_plain(request->connection, MHD_HTTP_OK, "OK");
+	return http_respond_plain(request->connection, MHD_HTTP_OK, "OK");
 }
 
 /* The landing page, built from a collection read back (landing.c). */
@@ -570,16 +571,18 @@ static enum MHD_Result dispatch(struct http_server *server,
 		return ret;
 	}
 	if (!route)
-		return respond_plain(connection, MHD_HTTP_NOT_FOUND,
-				     "not found\n");
+		return http_respond_plain(connection, MHD_HTTP_NOT_FOUND,
+					  "not found\n");
 	if (!(route->methods & request.method_bit))
 		return respond_not_allowed(connection, route->methods);
 	if (pending->too_large && !route->refused)
-		return respond_plain(connection, MHD_HTTP_CONTENT_TOO_LARGE,
-				     "request body too large\n");
+		return http_respond_plain(connection,
+					  MHD_HTTP_CONTENT_TOO_LARGE,
+					  "request body too large\n");
 	if (pending->body.err)
-		return respond_plain(connection, MHD_HTTP_INTERNAL_SERVER_ERROR,
-				     "out of memory\n");
+		return http_respond_plain(connection,
+					  MHD_HTTP_INTERNAL_SERVER_ERROR,
+					  "out of memory\n");
 	return route->handler(route->arg, &request);
 }
 

@@ -157,6 +157,9 @@ enum MHD_Result http_queue_response(struct MHD_Connection *connection,
 enum MHD_Result http_respond_text(struct MHD_Connection *connection,
 				  unsigned status, const char *content_type,
 				  const char *body);
+/* The same, as text/plain in UTF-8. */
+enum MHD_Result http_respond_plain(struct MHD_Connection *connection,
+				   unsigned status, const char *body);
 
 /* The client's address and port as text, for logs ("unknown" if none). */
 void http_remote_address(struct MHD_Connection *connection, char *buf,

@@ -995,13 +995,6 @@ static enum MHD_Result queue_page(struct MHD_Connection *connection,
 	return ret;
 }
 
-static enum MHD_Result respond_error(struct MHD_Connection *connection,
-				     unsigned status, const char *text)
-{
-	return http_respond_text(connection, status,
-				 "text/plain; charset=utf-8", text);
-}
-
 static ssize_t empty_body_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	return MHD_CONTENT_READER_END_OF_STREAM;
@@ -1072,13 +1065,13 @@ static enum MHD_Result serve_get(struct MHD_Connection *connection,
 		snprintf(busy, sizeof(busy),
 			 "too many scrapes in flight (--web.max-requests=%u)\n",
 			 config->max_requests);
-		return respond_error(connection, MHD_HTTP_SERVICE_UNAVAILABLE,
-				     busy);
+		return http_respond_plain(connection,
+					  MHD_HTTP_SERVICE_UNAVAILABLE, busy);
 	}
 	err = build_page(config, runner, &body, &len);
 	scrape_runner_leave(runner);
 	if (err)
-		return respond_error(
+		return http_respond_plain(
 			connection, MHD_HTTP_INTERNAL_SERVER_ERROR,
 			err == -ENOMEM
 				? "out of memory\n"

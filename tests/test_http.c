@@ -29,44 +29,14 @@
 
 #include <cmocka.h>
 
+#include "collector_doubles.h"
+
 #include "config.h"
 #include "http.h"
 #include "log.h"
 #include "scrape_runner.h"
 
 /* --- collector doubles ------------------------------------------------ */
-
-static bool name_render(const void *data, size_t *cursor, struct outbuf *out)
-{
-	const char *name = data;
-
-	exposition_family(out, name, METRIC_GAUGE, NULL, "A test family.");
-	exposition_sample(out, name, 1, NULL);
-	return false;
-}
-
-static int alpha_collect(struct scrape *scrape, struct collector_result *result)
-{
-	result->data = "test_alpha_value";
-	result->render = name_render;
-	return 0;
-}
-
-static int beta_collect(struct scrape *scrape, struct collector_result *result)
-{
-	result->data = "test_beta_value";
-	result->render = name_render;
-	return 0;
-}
-
-static double seen_deadline;
-
-static int deadline_collect(struct scrape *scrape,
-			    struct collector_result *result)
-{
-	seen_deadline = scrape->deadline;
-	return 0;
-}
 
 /*
  * Blocks until the gate opens (or the runner reports gate_waiting scrapes
@@ -122,16 +92,10 @@ static int gate_collect(struct scrape *scrape, struct collector_result *result)
 	}
 	pthread_mutex_unlock(&gate_lock);
 	result->data = "test_gate_value";
-	result->render = name_render;
+	result->render = double_name_render;
 	return err;
 }
 
-static const struct collector alpha = {"alpha", "Alpha.", true, alpha_collect,
-				       NULL};
-static const struct collector beta = {"beta", "Beta.", true, beta_collect,
-				      NULL};
-static const struct collector deadline = {"deadline", "Deadline.", true,
-					  deadline_collect, NULL};
 static const struct collector gate = {"gate", "Gate.", true, gate_collect,
 				      NULL};
 

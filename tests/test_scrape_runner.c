@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "collector_doubles.h"
+
 #include "config.h"
 #include "log.h"
 #include "scrape_runner.h"
@@ -32,37 +34,12 @@ static struct config test_config = {
 
 /* --- collector doubles ------------------------------------------------ */
 
-/* Renders one gauge family named after the data (a static string). */
-static bool name_render(const void *data, size_t *cursor, struct outbuf *out)
-{
-	const char *name = data;
-
-	exposition_family(out, name, METRIC_GAUGE, NULL, "A test family.");
-	exposition_sample(out, name, 1, NULL);
-	(*cursor)++;
-	return false;
-}
-
-static int alpha_collect(struct scrape *scrape, struct collector_result *result)
-{
-	result->data = "test_alpha_value";
-	result->render = name_render;
-	return 0;
-}
-
-static int beta_collect(struct scrape *scrape, struct collector_result *result)
-{
-	result->data = "test_beta_value";
-	result->render = name_render;
-	return 0;
-}
-
 /* Fails, but leaves a partial result that still renders. */
 static int failing_collect(struct scrape *scrape,
 			   struct collector_result *result)
 {
 	result->data = "test_failing_partial";
-	result->render = name_render;
+	result->render = double_name_render;
 	return -EIO;
 }
 
@@ -78,10 +55,6 @@ static int text_collect(struct scrape *scrape, struct collector_result *result)
 	return collector_result_take_text(result, &text);
 }
 
-static const struct collector alpha = {"alpha", "Alpha.", true, alpha_collect,
-				       NULL};
-static const struct collector beta = {"beta", "Beta.", true, beta_collect,
-				      NULL};
 static const struct collector failing = {"failing", "Fails.", true,
 					 failing_collect, NULL};
 static const struct collector fixed_text = {"text", "Text.", true, text_collect,
@@ -195,25 +168,12 @@ static int blocking_collect(struct scrape *scrape,
 		usleep(1000);
 	}
 	result->data = "test_blocking_value";
-	result->render = name_render;
+	result->render = double_name_render;
 	return i == 5000 ? -ETIMEDOUT : 0;
 }
 
 static const struct collector blocking = {"blocking", "Blocks.", true,
 					  blocking_collect, NULL};
-
-/* Records the deadline it saw. */
-static double seen_deadline;
-
-static int deadline_collect(struct scrape *scrape,
-			    struct collector_result *result)
-{
-	seen_deadline = scrape->deadline;
-	return 0;
-}
-
-static const struct collector deadline = {"deadline", "Deadline.", true,
-					  deadline_collect, NULL};
 
 /* --- helpers ------------------------------------------------------------ */
 
