@@ -59,7 +59,7 @@ body_is_json_error()
 d = json.load(open(sys.argv[1]))
 sys.exit(0 if isinstance(d, dict) and isinstance(d.get("error"), str) else 1)' "$work_dir/body.json"
 }
-# start_exporter reads the port from exporter.log: give each run a new log
+# give each exporter run its own log, so the log checks below see only it
 logs=0
 log_rotate()
 {

@@ -80,12 +80,9 @@ body=$work_dir/body.prom
 check_cmd "scraped" scrape "$body"
 check_cmd "promtool accepts the page" promtool_check "$body"
 
-# start_exporter takes the last "listening" line of the log: start each
-# later exporter on an empty log, or a slow start finds the last one's
 fresh_exporter()
 {
 	stop_exporter
-	: >"$work_dir/exporter.log"
 	start_exporter "$@"
 }
 

@@ -92,4 +92,18 @@ kill "$sleeper"
 wait "$sleeper" 2>/dev/null
 
 check_cmd "exporter still running" kill -0 "$EXPORTER_PID"
+
+# A restart that is slow to come up: the tests must talk to the new
+# exporter, never to the port the previous one logged in the same file.
+stop_exporter
+previous_port=$PORT
+cat >"$work_dir/slow-start" <<EOF
+#!/bin/sh
+sleep 0.5
+exec "$EXPORTER" "\$@"
+EOF
+chmod +x "$work_dir/slow-start"
+EXPORTER=$work_dir/slow-start start_exporter || exit 1
+check_cmd "the restarted exporter has a port of its own" test "$PORT" != "$previous_port"
+check_cmd "the restarted exporter answers" scrape "$work_dir/restarted.prom"
 finish

@@ -96,18 +96,22 @@ ns_inode()
 }
 
 # start_exporter [ARGS...]: starts the exporter on a kernel-chosen loopback
-# port and sets EXPORTER_PID, PORT and URL. Its log is $work_dir/exporter.log.
+# port and sets EXPORTER_PID, PORT and URL. Its log is $work_dir/exporter.log,
+# appended to by every start: only the lines this start added are searched
+# for the port, or a restart would pick up the previous run's port.
 start_exporter()
 {
-	local log=$work_dir/exporter.log i
+	local log=$work_dir/exporter.log i earlier_lines=0
+	[ -f "$log" ] && earlier_lines=$(wc -l <"$log")
 	"$EXPORTER" --web.listen-address=127.0.0.1:0 "$@" \
 		>>"$log" 2>&1 &
 	EXPORTER_PID=$!
 	started_pids+=("$EXPORTER_PID")
 	PORT=
 	for i in $(seq 1 100); do
-		PORT=$(sed -n 's/.*msg=listening .*address=127\.0\.0\.1:\([0-9]*\).*/\1/p' \
-			"$log" | tail -n 1)
+		PORT=$(tail -n "+$((earlier_lines + 1))" "$log" |
+			sed -n 's/.*msg=listening .*address=127\.0\.0\.1:\([0-9]*\).*/\1/p' |
+			head -n 1)
 		[ -n "$PORT" ] && break
 		kill -0 "$EXPORTER_PID" 2>/dev/null || break
 		sleep 0.05
