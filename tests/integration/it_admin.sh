@@ -146,10 +146,7 @@ held_inode=$(ns_inode "$held")
 ip netns exec "$held" sleep 300 &
 sleeper=$!
 started_pids+=("$sleeper")
-for i in $(seq 1 50); do
-	[ "$(stat -L -c %i /proc/$sleeper/ns/net 2>/dev/null)" = "$held_inode" ] && break
-	sleep 0.05
-done
+wait_until pid_in_netns "$sleeper" "$held_inode"
 check_eq "delete with a process inside: 204" 204 \
 	"$(api_status "${AUTH[@]}" -X DELETE "$URL/api/v1/netns/$held")"
 check_eq "the process still has the namespace" "$held_inode" "$(stat -L -c %i /proc/$sleeper/ns/net)"

@@ -41,10 +41,14 @@ started_pids+=("$gone_pid")
 "$HOLD_SOCKET" "/run/netns/$sock_ns" >"$work_dir/hold_socket.out" &
 sock_pid=$!
 started_pids+=("$sock_pid")
-for _ in $(seq 1 50); do
-	grep -q ready "$work_dir/hold_socket.out" 2>/dev/null && break
-	sleep 0.1
-done
+socket_ready()
+{
+	grep -q ready "$work_dir/hold_socket.out" 2>/dev/null
+}
+wait_until socket_ready
+wait_until pid_in_netns "$proc_pid" "$i_proc"
+wait_until pid_holds_fd "$fd_pid" 3 "$i_fd"
+wait_until pid_holds_fd "$gone_pid" 3 "$i_gone"
 # the names go; a descriptor and a socket keep the namespaces alive
 ip netns delete "$gone_ns"
 ip netns delete "$sock_ns"

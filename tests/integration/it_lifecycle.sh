@@ -81,7 +81,7 @@ ik=$(ns_inode "$kept")
 ip netns exec "$kept" sleep 30 &
 sleeper=$!
 started_pids+=("$sleeper")
-sleep 0.2
+wait_until pid_in_netns "$sleeper" "$ik"
 ip netns delete "$kept"
 scrape "$work_dir/kept.prom"
 check_eq "name of the deleted namespace is gone" 0 \

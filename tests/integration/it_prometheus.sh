@@ -41,8 +41,10 @@ ip -n "$b" link set pb0 up || exit 1
 # kept alive only by a descriptor of a sleep outside it (killed at exit).
 orphan=$(ns_add prom-orphan) || exit 1
 ns_track "$orphan"
+orphan_inode=$(ns_inode "$orphan")
 sleep 600 3<"/run/netns/$orphan" &
 started_pids+=("$!")
+wait_until pid_holds_fd "$!" 3 "$orphan_inode" || exit 1
 ip netns delete "$orphan" || exit 1
 
 start_exporter || exit 1

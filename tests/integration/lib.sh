@@ -45,6 +45,33 @@ require_tool()
 	fi
 }
 
+# wait_until COMMAND [ARGS...]: runs COMMAND every 0.05 s until it succeeds,
+# for at most 10 s. Background processes reach the state a test needs
+# (inside a namespace, holding a descriptor) when the scheduler lets them:
+# wait for the state itself, never for a fixed time.
+wait_until()
+{
+	local i
+	for i in $(seq 1 200); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	echo "gave up waiting for: $*" >&2
+	return 1
+}
+
+# pid_in_netns PID INODE: process PID is in the network namespace INODE.
+pid_in_netns()
+{
+	[ "$(stat -L -c %i "/proc/$1/ns/net" 2>/dev/null)" = "$2" ]
+}
+
+# pid_holds_fd PID FD INODE: descriptor FD of process PID refers to INODE.
+pid_holds_fd()
+{
+	[ "$(stat -L -c %i "/proc/$1/fd/$2" 2>/dev/null)" = "$3" ]
+}
+
 # Waits until the named namespace is gone from `ip netns list` (removal is
 # asynchronous when something still holds the mount).
 wait_netns_gone()
