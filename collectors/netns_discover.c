@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "ns_holders.h"
 #include "ns_scan.h"
 
 /* A growable list of sightings: one namespace may be seen many times. */
@@ -81,6 +82,18 @@ static int sightings_add_scan(struct sightings *list,
 		if (!t)
 			return -ENOMEM;
 		t->mount_path = scan->mounts[i].path;
+	}
+	for (i = 0; i < scan->n_holders; i++) {
+		const struct ns_holder *holder = &scan->holders[i];
+
+		if (holder->type != NS_TYPE_NET)
+			continue;
+		t = sightings_add(list, holder->inode);
+		if (!t)
+			return -ENOMEM;
+		t->holder_pid = holder->pid;
+		t->holder_fd = holder->fd;
+		t->holder_socket = holder->kind == NS_HOLDER_SOCKET;
 	}
 	return 0;
 }
@@ -164,11 +177,20 @@ static bool name_better(const char *a, size_t a_dir, const char *b,
 /* Folds sighting from into target into, which has the same inode. */
 static void target_merge(struct netns_target *into, struct netns_target *from)
 {
+	/* an nsfs file reopens more cheaply than a socket is duplicated */
+	bool holder_better = !into->holder_pid ||
+			     (into->holder_socket && !from->holder_socket);
+
 	into->self = into->self || from->self;
 	if (!into->pid)
 		into->pid = from->pid;
 	if (!into->mount_path)
 		into->mount_path = from->mount_path;
+	if (from->holder_pid && holder_better) {
+		into->holder_pid = from->holder_pid;
+		into->holder_fd = from->holder_fd;
+		into->holder_socket = from->holder_socket;
+	}
 	if (from->name && name_better(into->name, into->dir_index, from->name,
 				      from->dir_index)) {
 		free(into->name);
@@ -345,8 +367,12 @@ static int open_expected(const char *path, uint64_t expected)
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
-		/* ESRCH: the process is exiting; ENOTDIR: a directory went */
-		if (err == -ESRCH || err == -ENOTDIR)
+		/*
+		 * ESRCH: the process is exiting; ENOTDIR: a directory went;
+		 * ENXIO: the path is a socket now (a holder's descriptor
+		 * number was reused)
+		 */
+		if (err == -ESRCH || err == -ENOTDIR || err == -ENXIO)
 			err = -ENOENT;
 		return err;
 	}
@@ -364,8 +390,9 @@ static int open_expected(const char *path, uint64_t expected)
 
 /*
  * Writes the way-th path to target into path: its name, its mount, its
- * process. Returns false when the target has no such way (or it is longer
- * than PATH_MAX).
+ * process, its holder's nsfs descriptor (reopened through procfs, which
+ * checks ptrace read access as /proc/PID/ns does). Returns false when the
+ * target has no such way (or it is longer than PATH_MAX).
  */
 static bool target_path(const struct netns_target *target,
 			const struct config *config, int way, char *path)
@@ -382,19 +409,64 @@ static bool target_path(const struct netns_target *target,
 	else if (way == 2 && target->pid > 0)
 		n = snprintf(path, PATH_MAX, "%s/%d/ns/net", config->procfs,
 			     (int)target->pid);
+	else if (way == 3 && target->holder_pid > 0 && !target->holder_socket)
+		n = snprintf(path, PATH_MAX, "%s/%d/fd/%d", config->procfs,
+			     (int)target->holder_pid, target->holder_fd);
 	return n >= 0 && n < PATH_MAX;
+}
+
+/*
+ * The namespace a holder's socket was made in, kept only when it is the
+ * target's. Returns the fd, -ENOENT when the socket or its process is gone
+ * or the descriptor now is another, or another negative errno.
+ */
+static int open_socket_holder(const struct netns_target *target)
+{
+	uint64_t inode;
+	int fd, err;
+
+	fd = ns_socket_netns(target->holder_pid, target->holder_fd);
+	if (fd < 0)
+		/*
+		 * ESRCH: the process exited; EBADF: the socket was closed;
+		 * ENOTSOCK, ENOTTY: its number now is another file's
+		 */
+		return fd == -ESRCH || fd == -EBADF || fd == -ENOTSOCK ||
+				       fd == -ENOTTY
+			       ? -ENOENT
+			       : fd;
+	err = nsfs_fd_inode(fd, &inode);
+	if (!err && inode != target->inode)
+		err = -ENOENT;
+	if (err) {
+		close(fd);
+		return err == -EINVAL ? -ENOENT : err;
+	}
+	return fd;
+}
+
+/* Opens target the way-th way (0-4); -ENOENT when it has no such way. */
+static int open_way(const struct netns_target *target,
+		    const struct config *config, int way)
+{
+	char path[PATH_MAX];
+
+	if (way == 4)
+		return target->holder_pid > 0 && target->holder_socket
+			       ? open_socket_holder(target)
+			       : -ENOENT;
+	if (!target_path(target, config, way, path))
+		return -ENOENT;
+	return open_expected(path, target->inode);
 }
 
 int netns_target_open(const struct netns_target *target,
 		      const struct config *config)
 {
-	char path[PATH_MAX];
 	int way, fd, err = -ENOENT;
 
-	for (way = 0; way < 3; way++) {
-		if (!target_path(target, config, way, path))
-			continue;
-		fd = open_expected(path, target->inode);
+	for (way = 0; way < 5; way++) {
+		fd = open_way(target, config, way);
 		if (fd >= 0)
 			return fd;
 		/* report the first real refusal, not a later "gone" */

@@ -30,6 +30,15 @@ struct netns_target {
 	char *name;
 	/* index into config->netns_dirs of the directory holding name */
 	size_t dir_index;
+	/*
+	 * A process holding it through its descriptor holder_fd: an open
+	 * nsfs file, or, when holder_socket, a socket made in it. The only
+	 * way into a namespace no process is in and no mount names.
+	 * holder_pid is 0 when no holder was seen.
+	 */
+	pid_t holder_pid;
+	int holder_fd;
+	bool holder_socket;
 };
 
 struct netns_targets {
@@ -53,12 +62,12 @@ int netns_discover_named(const struct config *config, uint64_t self_inode,
 			 struct netns_targets *out);
 
 /*
- * The second half: every network namespace of scan (its processes and nsfs
- * mounts) that named (from netns_discover_named) neither lists nor
- * excluded. Namespaces named already keep their name and gain scan's
- * process and mount as other ways to open them (named must not be in use
- * meanwhile). Returns 0 and fills out (freed with netns_targets_release;
- * both lists then point into scan), or -ENOMEM.
+ * The second half: every network namespace of scan (its processes, nsfs
+ * mounts, and the descriptors and sockets that hold it) that named (from
+ * netns_discover_named) neither lists nor excluded. Namespaces named already
+ * keep their name and gain scan's process and mount as other ways to open them
+ * (named must not be in use meanwhile). Returns 0 and fills out (freed with
+ * netns_targets_release; both lists then point into scan), or -ENOMEM.
  */
 int netns_discover_scan(const struct config *config, const struct ns_scan *scan,
 			struct netns_targets *named, struct netns_targets *out);
@@ -66,10 +75,10 @@ void netns_targets_release(struct netns_targets *targets);
 
 /*
  * Opens target for setns (O_RDONLY | O_CLOEXEC), through its name, its
- * mount or its process, whichever first proves to be nsfs with the
- * target's inode. Returns the fd (the caller closes it), -ENOENT when the
- * namespace can no longer be found (it vanished: not an error), or the
- * first other error met (-EACCES, ...).
+ * mount, its process or its holder's descriptor, whichever first proves
+ * to be nsfs with the target's inode. Returns the fd (the caller closes it),
+ * -ENOENT when the namespace can no longer be found (it vanished: not an
+ * error), or the first other error met (-EACCES, ...).
  */
 int netns_target_open(const struct netns_target *target,
 		      const struct config *config);

@@ -1157,6 +1157,67 @@ static void target_open_checks_identity(void **state)
 	close(fd);
 }
 
+/*
+ * A namespace without a name, a mount or a process in it, kept alive by a
+ * descriptor or a socket of a process outside: the holder is the way in.
+ */
+static void target_open_goes_through_holders(void **state)
+{
+	const char *ns = PREFIX "held";
+	struct config config = test_config(0);
+	struct netns_target target;
+	uint64_t inode;
+	int nsfs, home, sock, fd;
+
+	(void)state;
+	must_run("ip", "netns", "add", ns);
+	memset(&target, 0, sizeof(target));
+	target.inode = ns_inode(ns);
+	nsfs = open(NETNS_DIR "/" PREFIX "held", O_RDONLY | O_CLOEXEC);
+	assert_true(nsfs >= 0);
+	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	assert_true(home >= 0);
+	assert_int_equal(setns(nsfs, CLONE_NEWNET), 0);
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(setns(home, CLONE_NEWNET), 0);
+	close(home);
+	assert_true(sock >= 0);
+	must_run("ip", "netns", "delete", ns);
+
+	/* an nsfs descriptor: reopened through procfs */
+	target.holder_pid = getpid();
+	target.holder_fd = nsfs;
+	fd = netns_target_open(&target, &config);
+	assert_true(fd >= 0);
+	assert_int_equal(nsfs_fd_inode(fd, &inode), 0);
+	assert_int_equal(inode, target.inode);
+	close(fd);
+	close(nsfs);
+
+	/* the number now is a socket's: not taken for an nsfs file */
+	target.holder_fd = sock;
+	assert_int_equal(netns_target_open(&target, &config), -ENOENT);
+
+	/* the socket alone: asked which namespace it was made in */
+	target.holder_socket = true;
+	fd = netns_target_open(&target, &config);
+	assert_true(fd >= 0);
+	assert_int_equal(nsfs_fd_inode(fd, &inode), 0);
+	assert_int_equal(inode, target.inode);
+	close(fd);
+
+	/* a socket of the exporter's own namespace is not the target */
+	close(sock);
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(sock >= 0);
+	target.holder_fd = sock;
+	assert_int_equal(netns_target_open(&target, &config), -ENOENT);
+	close(sock);
+
+	/* closed: gone, not an error */
+	assert_int_equal(netns_target_open(&target, &config), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1183,6 +1244,8 @@ int main(void)
 		cmocka_unit_test_teardown(
 			collector_never_passes_off_an_interrupted_dump, sweep),
 		cmocka_unit_test_teardown(target_open_checks_identity, sweep),
+		cmocka_unit_test_teardown(target_open_goes_through_holders,
+					  sweep),
 		cmocka_unit_test_teardown(
 			collector_names_peers_across_namespaces_exactly, sweep),
 	};

@@ -143,6 +143,12 @@ check_eq "gone: the holding sleep is named" 1 \
 # the kernel was asked through a duplicate of the descriptor
 check_eq "gone: its owner is known" 1 \
 	"$(count_lines "$body" "^namespace_info\{type=\"net\",inode=\"$i_gone\",.*owner_userns=\"$i_host_userns\"")"
+# no name, mount or process leads there: the netns collector goes in
+# through the holder's descriptor
+check_eq "gone: its devices are read" 1 \
+	"$(count_lines "$body" "^namespace_network_mtu_bytes\{netns=\"\",netns_inode=\"$i_gone\",device=\"lo\"\} 65536$")"
+check_eq "gone: read completely" 1 \
+	"$(sample_value "$body" "namespace_netns_collect_success{netns=\"\",netns_inode=\"$i_gone\"}")"
 
 # --- a socket: only with the flag ---------------------------------------
 check_eq "socket: not seen without the flag" 0 \
@@ -177,6 +183,10 @@ check_eq "socket: orphaned, held by a socket" 1 \
 	"$(sample_value "$body" "namespace_orphaned{type=\"net\",inode=\"$i_sock\",held_by=\"socket\"}")"
 check_eq "socket: the holder is named" 1 \
 	"$(sample_value "$body" "namespace_holder_info{type=\"net\",inode=\"$i_sock\",holder=\"socket\",pid=\"$sock_pid\",command=\"hold_socket\"}")"
+check_eq "socket: its devices are read through the socket" 1 \
+	"$(count_lines "$body" "^namespace_network_mtu_bytes\{netns=\"\",netns_inode=\"$i_sock\",device=\"lo\"\} 65536$")"
+check_eq "socket: read completely" 1 \
+	"$(sample_value "$body" "namespace_netns_collect_success{netns=\"\",netns_inode=\"$i_sock\"}")"
 check_eq "socket: the exporter's own sockets hold nothing" 0 \
 	"$(count_lines "$body" "^namespace_holder_info\{.*pid=\"$EXPORTER_PID\"")"
 check_cmd "socket: promtool accepts the page" promtool_check "$body"
