@@ -884,11 +884,17 @@ static void tls_options(const struct http_server *server,
 {
 	size_t n = 0;
 
-	if (server->use_tls) {
+	if (server->use_tls && server->tls.retrieve) {
+		items[n++] = (struct MHD_OptionItem){
+			MHD_OPTION_HTTPS_CERT_CALLBACK, 0,
+			(void *)server->tls.retrieve};
+	} else if (server->use_tls) {
 		option_add(items, &n, MHD_OPTION_HTTPS_MEM_KEY,
 			   server->tls.key_pem);
 		option_add(items, &n, MHD_OPTION_HTTPS_MEM_CERT,
 			   server->tls.cert_pem);
+	}
+	if (server->use_tls) {
 		option_add(items, &n, MHD_OPTION_HTTPS_PRIORITIES,
 			   server->tls.priorities);
 		if (server->tls.trust_pem)

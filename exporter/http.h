@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <gnutls/abstract.h>
 #include <microhttpd.h>
 
 #include "config.h"
@@ -140,6 +141,8 @@ void http_server_set_hooks(struct http_server *server,
 struct http_tls {
 	const char *cert_pem;
 	const char *key_pem;
+	/* when set, asked for the certificate and key at each handshake */
+	gnutls_certificate_retrieve_function2 *retrieve;
 	const char *trust_pem;	/* client CAs: ask for client certificates */
 	const char *priorities; /* GnuTLS priority string */
 };

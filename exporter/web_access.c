@@ -21,6 +21,7 @@
 #include "exposition.h"
 #include "json.h"
 #include "log.h"
+#include "tls_identity.h"
 #include "web_access.h"
 
 struct access_state {
@@ -38,11 +39,17 @@ struct web_access {
 	struct access_state *state;
 	/*
 	 * The first load, referenced for the whole run: the daemons use its
-	 * TLS material until they stop, and the client certificate policy
+	 * TLS settings until they stop, and the client certificate policy
 	 * stays the one they were started with.
 	 */
 	struct access_state *boot;
 	char priorities[256];
+	/*
+	 * The certificate and key are handed over per handshake (see
+	 * tls_identity.h), so a reload can replace them; false when TLS is
+	 * off or libmicrohttpd lacks the callback.
+	 */
+	bool live_identity;
 };
 
 static void state_free(struct access_state *state)
@@ -163,6 +170,18 @@ struct web_access *web_access_new(const char *web_path, const char *admin_path,
 	access->boot->refs++;
 	web_config_tls_priorities(&access->boot->web->tls, access->priorities,
 				  sizeof(access->priorities));
+	if (access->boot->web->tls.enabled &&
+	    MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK) ==
+		    MHD_YES) {
+		if (tls_identity_install(access->boot->web->tls.cert_pem,
+					 access->boot->web->tls.key_pem, err,
+					 err_len) < 0) {
+			web_access_free(access);
+			errno = EINVAL;
+			return NULL;
+		}
+		access->live_identity = true;
+	}
 	return access;
 }
 
@@ -174,6 +193,8 @@ void web_access_free(struct web_access *access)
 		state_put(access, access->boot);
 	if (access->state)
 		state_put(access, access->state);
+	if (access->live_identity)
+		tls_identity_release_all();
 	pthread_mutex_destroy(&access->lock);
 	free(access->web_path);
 	free(access->admin_path);
@@ -185,41 +206,73 @@ static bool text_differs(const char *a, const char *b)
 	return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
 }
 
-static bool tls_differs(const struct web_tls *a, const struct web_tls *b)
+static bool identity_differs(const struct web_tls *a, const struct web_tls *b)
 {
-	char pa[256], pb[256];
+	return text_differs(a->cert_pem, b->cert_pem) ||
+	       text_differs(a->key_pem, b->key_pem);
+}
 
-	web_config_tls_priorities(a, pa, sizeof(pa));
-	web_config_tls_priorities(b, pb, sizeof(pb));
-	return a->enabled != b->enabled ||
-	       text_differs(a->cert_pem, b->cert_pem) ||
-	       text_differs(a->key_pem, b->key_pem) ||
-	       text_differs(a->client_ca_pem, b->client_ca_pem) ||
-	       a->client_auth != b->client_auth || strcmp(pa, pb);
+/*
+ * The TLS settings the daemons were started with, apart from the served
+ * certificate and key when those are replaceable: TLS on or off, versions,
+ * curves, the client CA and client_auth_type.
+ */
+static bool fixed_tls_differs(const struct web_access *access,
+			      const struct web_tls *fresh)
+{
+	const struct web_tls *boot = &access->boot->web->tls;
+	char pa[256];
+
+	web_config_tls_priorities(fresh, pa, sizeof(pa));
+	return fresh->enabled != boot->enabled ||
+	       (!access->live_identity && identity_differs(fresh, boot)) ||
+	       text_differs(fresh->client_ca_pem, boot->client_ca_pem) ||
+	       fresh->client_auth != boot->client_auth ||
+	       strcmp(pa, access->priorities);
+}
+
+/*
+ * Serves fresh's certificate and key from the next handshake on, when
+ * they changed. Returns 0, or a negative errno with the reason in err.
+ */
+static int identity_reload(struct web_access *access,
+			   const struct web_tls *fresh, char *err,
+			   size_t err_len)
+{
+	int ret;
+
+	if (!access->live_identity || !fresh->enabled ||
+	    !identity_differs(fresh, &access->state->web->tls))
+		return 0;
+	ret = tls_identity_install(fresh->cert_pem, fresh->key_pem, err,
+				   err_len);
+	if (!ret)
+		log_info("serving the new TLS certificate and key", "path",
+			 access->web_path, NULL);
+	return ret;
 }
 
 int web_access_reload(struct web_access *access)
 {
 	struct access_state *fresh, *old;
 	char err[512];
+	int ret;
 
 	fresh = state_load(access->web_path, access->admin_path, err,
 			   sizeof(err));
-	if (!fresh) {
+	ret = fresh ? identity_reload(access, &fresh->web->tls, err,
+				      sizeof(err))
+		    : -errno;
+	if (ret) {
 		log_error(
 			"cannot reload the web or admin config; the old one stays in force",
 			"err", err, NULL);
-		return -errno;
+		state_free(fresh);
+		return ret;
 	}
-	/*
-	 * FIXME: a new certificate or key is not served until a restart
-	 * (exporter-toolkit reads them per connection); renewing a
-	 * certificate costs a restart. libmicrohttpd 0.9.75 takes the PEM at
-	 * daemon start; MHD_OPTION_HTTPS_CERT_CALLBACK could serve a new one.
-	 */
-	if (tls_differs(&fresh->web->tls, &access->boot->web->tls))
+	if (fixed_tls_differs(access, &fresh->web->tls))
 		log_warn(
-			"TLS settings changed; they take effect at the next start",
+			"TLS settings other than the certificate and key changed; they take effect at the next start",
 			"path", access->web_path, NULL);
 	pthread_mutex_lock(&access->lock);
 	old = access->state;
@@ -240,6 +293,7 @@ bool web_access_tls(const struct web_access *access, struct http_tls *tls)
 		return false;
 	tls->cert_pem = config->cert_pem;
 	tls->key_pem = config->key_pem;
+	tls->retrieve = access->live_identity ? tls_identity_retrieve : NULL;
 	tls->trust_pem = config->client_ca_pem;
 	tls->priorities = access->priorities;
 	return true;

@@ -34,9 +34,10 @@ void web_access_free(struct web_access *access);
 
 /*
  * Reads both files again. A file that does not load is refused with a log
- * line and the old version stays in force; 0 or the negative errno. TLS
- * settings are fixed at start-up: a change is logged as taking effect at
- * the next start.
+ * line and the old version stays in force; 0 or the negative errno. A new
+ * certificate or key is served from the next handshake on; the other TLS
+ * settings are fixed at start-up, and a change to them is logged as taking
+ * effect at the next start.
  */
 int web_access_reload(struct web_access *access);
 

@@ -1121,13 +1121,26 @@ static void collector_names_peers_across_namespaces_exactly(void **state)
 	free(page);
 }
 
+/* netns_target_open gives a close-on-exec fd of target's namespace. */
+static void assert_opens_target(const struct netns_target *target,
+				const struct config *config)
+{
+	uint64_t inode;
+	int fd;
+
+	fd = netns_target_open(target, config);
+	assert_true(fd >= 0);
+	assert_int_equal(nsfs_fd_inode(fd, &inode), 0);
+	assert_int_equal(inode, target->inode);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	close(fd);
+}
+
 static void target_open_checks_identity(void **state)
 {
 	const char *ns = PREFIX "open-a", *other = PREFIX "open-b";
 	struct config config = test_config(0);
 	struct netns_target target;
-	uint64_t inode;
-	int fd;
 
 	(void)state;
 	must_run("ip", "netns", "add", ns);
@@ -1135,12 +1148,7 @@ static void target_open_checks_identity(void **state)
 	memset(&target, 0, sizeof(target));
 	target.name = (char *)ns;
 	target.inode = ns_inode(ns);
-	fd = netns_target_open(&target, &config);
-	assert_true(fd >= 0);
-	assert_int_equal(nsfs_fd_inode(fd, &inode), 0);
-	assert_int_equal(inode, target.inode);
-	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
-	close(fd);
+	assert_opens_target(&target, &config);
 
 	/* the name now leads to another namespace: ours is gone */
 	target.inode = ns_inode(other);
@@ -1152,9 +1160,7 @@ static void target_open_checks_identity(void **state)
 	target.name = NULL;
 	target.pid = getpid();
 	target.inode = path_inode("/proc/self/ns/net");
-	fd = netns_target_open(&target, &config);
-	assert_true(fd >= 0);
-	close(fd);
+	assert_opens_target(&target, &config);
 }
 
 /*
@@ -1166,8 +1172,7 @@ static void target_open_goes_through_holders(void **state)
 	const char *ns = PREFIX "held";
 	struct config config = test_config(0);
 	struct netns_target target;
-	uint64_t inode;
-	int nsfs, home, sock, fd;
+	int nsfs, home, sock;
 
 	(void)state;
 	must_run("ip", "netns", "add", ns);
@@ -1187,11 +1192,7 @@ static void target_open_goes_through_holders(void **state)
 	/* an nsfs descriptor: reopened through procfs */
 	target.holder_pid = getpid();
 	target.holder_fd = nsfs;
-	fd = netns_target_open(&target, &config);
-	assert_true(fd >= 0);
-	assert_int_equal(nsfs_fd_inode(fd, &inode), 0);
-	assert_int_equal(inode, target.inode);
-	close(fd);
+	assert_opens_target(&target, &config);
 	close(nsfs);
 
 	/* the number now is a socket's: not taken for an nsfs file */
@@ -1200,11 +1201,7 @@ static void target_open_goes_through_holders(void **state)
 
 	/* the socket alone: asked which namespace it was made in */
 	target.holder_socket = true;
-	fd = netns_target_open(&target, &config);
-	assert_true(fd >= 0);
-	assert_int_equal(nsfs_fd_inode(fd, &inode), 0);
-	assert_int_equal(inode, target.inode);
-	close(fd);
+	assert_opens_target(&target, &config);
 
 	/* a socket of the exporter's own namespace is not the target */
 	close(sock);

@@ -291,6 +291,11 @@ mkdir -p "$tls"
 	printf 'subjectAltName=IP:127.0.0.1\n' >server.ext
 	openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
 		-CAcreateserial -out server.pem -days 2 -extfile server.ext
+	# the same name with a new key and serial, as a renewal brings
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout renewed.key -out renewed.csr -subj /CN=127.0.0.1
+	openssl x509 -req -in renewed.csr -CA ca.pem -CAkey ca.key \
+		-CAcreateserial -out renewed.pem -days 2 -extfile server.ext
 	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 		-keyout client.key -out client.csr -subj /CN=nsetest-adm-client
 	printf 'subjectAltName=DNS:scraper.nsetest\n' >client.ext
@@ -323,7 +328,45 @@ check_eq "an untrusted server certificate stops curl (60)" 60 \
 	"$(curl -s -o /dev/null "${AUTH[@]}" "$TLS_URL/api/v1/netns"; echo $?)"
 check_cmd "plain HTTP to the TLS port gets no HTTP answer" \
 	test "$(curl -s -o /dev/null -w '%{http_code}' "$URL/-/healthy")" != 200
+
+# A renewed certificate is served after SIGHUP, without a restart; a
+# certificate that does not match its key is refused and changes nothing.
+file_serial()
+{
+	openssl x509 -noout -serial -in "$1"
+}
+served_serial()
+{
+	openssl s_client -connect "127.0.0.1:$PORT" -CAfile "$tls/ca.pem" \
+		</dev/null 2>/dev/null | openssl x509 -noout -serial
+}
+log_has()
+{
+	grep -q "$1" "$work_dir/exporter.log"
+}
+check_eq "the certificate of the file is served" \
+	"$(file_serial "$tls/server.pem")" "$(served_serial)"
+cp "$tls/server.pem" "$tls/first.pem"
+cp "$tls/server.key" "$tls/first.key"
+cp "$tls/renewed.pem" "$tls/server.pem"
+cp "$tls/renewed.key" "$tls/server.key"
+kill -HUP "$EXPORTER_PID"
+wait_until log_has 'msg="serving the new TLS certificate and key"'
+check_eq "after SIGHUP the renewed certificate is served" \
+	"$(file_serial "$tls/renewed.pem")" "$(served_serial)"
+check_eq "HTTPS works with the renewed certificate" 200 \
+	"$(api_status --cacert "$tls/ca.pem" "${AUTH[@]}" "$TLS_URL/api/v1/netns")"
+check_eq "no restart-needed warning for a renewal" 0 \
+	"$(grep -c 'take effect at the next start' "$work_dir/exporter.log")"
+cp "$tls/first.pem" "$tls/server.pem"
+kill -HUP "$EXPORTER_PID"
+wait_until log_has 'cannot reload'
+check_cmd "a certificate that does not match the key is refused" \
+	grep -q 'cannot reload.*certificate and key cannot be used' "$work_dir/exporter.log"
+check_eq "and the renewed certificate stays" \
+	"$(file_serial "$tls/renewed.pem")" "$(served_serial)"
 stop_exporter
+cp "$tls/first.key" "$tls/server.key"
 
 cat >"$work_dir/web-mtls.yml" <<EOF
 tls_server_config:
