@@ -46,11 +46,40 @@ static struct served retrieve(void)
 	return served;
 }
 
+/* The fixture's certificate and key, read once for every test. */
+static char *fixture_cert, *fixture_key;
+
+static int fixtures_read(void **state)
+{
+	(void)state;
+	fixture_cert = slurp(FIXTURE_DIR "/server.crt");
+	fixture_key = slurp(FIXTURE_DIR "/server.key");
+	return 0;
+}
+
+static int fixtures_free(void **state)
+{
+	(void)state;
+	free(fixture_cert);
+	free(fixture_key);
+	return 0;
+}
+
 static int release(void **state)
 {
 	(void)state;
 	tls_identity_release_all();
 	return 0;
+}
+
+/* Installs cert with the fixture's key and gives what is served then. */
+static struct served install(const char *cert)
+{
+	char err[256];
+
+	assert_int_equal(
+		tls_identity_install(cert, fixture_key, err, sizeof(err)), 0);
+	return retrieve();
 }
 
 static void nothing_installed_fails_the_handshake(void **state)
@@ -61,16 +90,13 @@ static void nothing_installed_fails_the_handshake(void **state)
 
 static void serves_the_certificate_as_read(void **state)
 {
-	char *cert = slurp(FIXTURE_DIR "/server.crt");
-	char *key = slurp(FIXTURE_DIR "/server.key");
-	gnutls_datum_t pem = {(unsigned char *)cert, (unsigned)strlen(cert)};
+	gnutls_datum_t pem = {(unsigned char *)fixture_cert,
+			      (unsigned)strlen(fixture_cert)};
 	gnutls_datum_t der;
 	struct served served;
-	char err[256];
 
 	(void)state;
-	assert_int_equal(tls_identity_install(cert, key, err, sizeof(err)), 0);
-	served = retrieve();
+	served = install(fixture_cert);
 	assert_int_equal(served.ret, 0);
 	assert_int_equal(served.n_chain, 1);
 	assert_non_null(served.key);
@@ -79,77 +105,58 @@ static void serves_the_certificate_as_read(void **state)
 	assert_int_equal(served.chain[0].cert.size, der.size);
 	assert_memory_equal(served.chain[0].cert.data, der.data, der.size);
 	gnutls_free(der.data);
-	free(cert);
-	free(key);
 }
 
 /* Ten certificates, all of them served. */
 static void reads_a_long_chain_whole(void **state)
 {
-	char *cert = slurp(FIXTURE_DIR "/server.crt");
-	char *key = slurp(FIXTURE_DIR "/server.key");
-	size_t len = strlen(cert);
+	size_t len = strlen(fixture_cert);
 	char *chain = malloc(10 * len + 1);
-	char err[256];
 	int i;
 
 	(void)state;
 	assert_non_null(chain);
 	for (i = 0; i < 10; i++)
-		memcpy(chain + i * len, cert, len);
+		memcpy(chain + i * len, fixture_cert, len);
 	chain[10 * len] = '\0';
-	assert_int_equal(tls_identity_install(chain, key, err, sizeof(err)), 0);
-	assert_int_equal(retrieve().n_chain, 10);
+	assert_int_equal(install(chain).n_chain, 10);
 	free(chain);
-	free(cert);
-	free(key);
 }
 
 static void refusal_keeps_the_identity_in_use(void **state)
 {
-	char *cert = slurp(FIXTURE_DIR "/server.crt");
-	char *key = slurp(FIXTURE_DIR "/server.key");
 	struct served before, after;
 	char err[256];
 
 	(void)state;
-	assert_int_equal(tls_identity_install(cert, key, err, sizeof(err)), 0);
-	before = retrieve();
-
-	assert_true(tls_identity_install(cert, "not a key", err, sizeof(err)) <
-		    0);
+	before = install(fixture_cert);
+	assert_true(tls_identity_install(fixture_cert, "not a key", err,
+					 sizeof(err)) < 0);
 	assert_non_null(strstr(err, "cannot read the TLS key"));
-	assert_true(tls_identity_install("", key, err, sizeof(err)) < 0);
+	assert_true(tls_identity_install("", fixture_key, err, sizeof(err)) <
+		    0);
 	assert_non_null(strstr(err, "cannot read the TLS certificate"));
-	assert_true(tls_identity_install(key, key, err, sizeof(err)) < 0);
+	assert_true(tls_identity_install(fixture_key, fixture_key, err,
+					 sizeof(err)) < 0);
 	assert_non_null(strstr(err, "cannot read the TLS certificate"));
 
 	after = retrieve();
 	assert_ptr_equal(after.chain, before.chain);
 	assert_ptr_equal(after.key, before.key);
-	free(cert);
-	free(key);
 }
 
 /* The replaced identity stays valid for a handshake that took it. */
 static void replacement_is_served_and_the_old_one_kept(void **state)
 {
-	char *cert = slurp(FIXTURE_DIR "/server.crt");
-	char *key = slurp(FIXTURE_DIR "/server.key");
 	struct served first, second;
-	char err[256];
 
 	(void)state;
-	assert_int_equal(tls_identity_install(cert, key, err, sizeof(err)), 0);
-	first = retrieve();
-	assert_int_equal(tls_identity_install(cert, key, err, sizeof(err)), 0);
-	second = retrieve();
+	first = install(fixture_cert);
+	second = install(fixture_cert);
 	assert_ptr_not_equal(second.chain, first.chain);
 	assert_ptr_not_equal(second.key, first.key);
 	/* still readable: ASan and valgrind would object otherwise */
 	assert_true(first.chain[0].cert.size > 0);
-	free(cert);
-	free(key);
 }
 
 int main(void)
@@ -167,5 +174,5 @@ int main(void)
 		cmocka_unit_test(nothing_installed_fails_the_handshake),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, fixtures_read, fixtures_free);
 }
