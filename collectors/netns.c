@@ -330,22 +330,22 @@ static int set_first_error(const struct netns_set *set, size_t *failed)
 	return err;
 }
 
-/* A repeating failure is told once at warn, then at debug until it clears. */
+/*
+ * Failing namespaces are told at warn when failures start, at most once a
+ * minute however often they clear and return, and at debug otherwise.
+ */
 static void report_failures(size_t failed, int err)
 {
-	static atomic_bool failing;
-	enum log_level level = LOG_LEVEL_WARN;
+	static struct log_flap flap;
 	char count[32];
+	int level;
 
-	if (!failed) {
-		atomic_store(&failing, false);
+	level = log_flap_level(&flap, failed > 0, monotonic_seconds());
+	if (level < 0)
 		return;
-	}
-	if (atomic_exchange(&failing, true))
-		level = LOG_LEVEL_DEBUG;
-	log_at(level, "cannot read some network namespaces", "collector",
-	       "netns", "failed", log_num(count, (long long)failed), "err",
-	       strerror(-err), NULL);
+	log_at((enum log_level)level, "cannot read some network namespaces",
+	       "collector", "netns", "failed",
+	       log_num(count, (long long)failed), "err", strerror(-err), NULL);
 }
 
 /*

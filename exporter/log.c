@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
@@ -62,6 +63,24 @@ void log_set_stream(FILE *stream)
 bool log_enabled(enum log_level level)
 {
 	return level >= min_level;
+}
+
+int log_flap_level(struct log_flap *flap, bool troubled, double now)
+{
+	double last;
+
+	if (!troubled) {
+		atomic_store(&flap->troubled, false);
+		return -1;
+	}
+	/* the same stretch of trouble: told already */
+	if (atomic_exchange(&flap->troubled, true))
+		return LOG_LEVEL_DEBUG;
+	last = atomic_load(&flap->last_warn);
+	if (last > 0 && now - last < LOG_FLAP_WARN_INTERVAL)
+		return LOG_LEVEL_DEBUG;
+	atomic_store(&flap->last_warn, now);
+	return LOG_LEVEL_WARN;
 }
 
 const char *log_num(char buf[32], long long value)

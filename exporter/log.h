@@ -7,6 +7,7 @@
 #ifndef NSE_LOG_H
 #define NSE_LOG_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -49,6 +50,21 @@ void log_write(enum log_level level, const char *msg, ...)
 #define log_info(...) log_at(LOG_LEVEL_INFO, __VA_ARGS__)
 #define log_warn(...) log_at(LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_error(...) log_at(LOG_LEVEL_ERROR, __VA_ARGS__)
+
+/*
+ * The level for a trouble that comes and goes (a namespace whose dumps are
+ * interrupted under churn fails one scrape in a few): warn when it starts,
+ * but at most once per LOG_FLAP_WARN_INTERVAL seconds, debug otherwise.
+ * troubled says whether the trouble is there now; now is a monotonic time
+ * in seconds. Returns the level to log at, or -1 when there is nothing to
+ * tell (no trouble). Zero-initialise the state; it is safe across threads.
+ */
+#define LOG_FLAP_WARN_INTERVAL 60.0
+struct log_flap {
+	_Atomic bool troubled;
+	_Atomic double last_warn; /* 0: never */
+};
+int log_flap_level(struct log_flap *flap, bool troubled, double now);
 
 /* Formats a number into buf for use as a log value; returns buf. */
 const char *log_num(char buf[32], long long value);

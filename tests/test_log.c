@@ -113,6 +113,37 @@ static void level_and_format_names_parse(void **state)
 	assert_int_equal(log_format_parse("xml", &format), -EINVAL);
 }
 
+/*
+ * A trouble that flaps (fails, clears, fails again within seconds) warns
+ * once a minute; a steady one warns once; a new one after a quiet minute
+ * warns again.
+ */
+static void flapping_trouble_warns_once_a_minute(void **state)
+{
+	struct log_flap flap = {0};
+	double t = 1000.0;
+	int i, warnings = 0;
+
+	(void)state;
+	assert_int_equal(log_flap_level(&flap, false, t), -1);
+	assert_int_equal(log_flap_level(&flap, true, t), LOG_LEVEL_WARN);
+	assert_int_equal(log_flap_level(&flap, true, t + 1), LOG_LEVEL_DEBUG);
+	/* two minutes of fail, clear, fail, every second */
+	for (i = 1; i <= 120; i++) {
+		log_flap_level(&flap, false, t + i);
+		if (log_flap_level(&flap, true, t + i) == LOG_LEVEL_WARN)
+			warnings++;
+	}
+	assert_int_equal(warnings, 2); /* at t + 60 and t + 120 */
+	/* steady for ten minutes: nothing more at warn */
+	for (i = 121; i <= 720; i++)
+		assert_int_equal(log_flap_level(&flap, true, t + i),
+				 LOG_LEVEL_DEBUG);
+	/* it clears, and comes back later: told again */
+	assert_int_equal(log_flap_level(&flap, false, t + 721), -1);
+	assert_int_equal(log_flap_level(&flap, true, t + 722), LOG_LEVEL_WARN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -121,6 +152,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(json_lines_are_objects, capture_setup, capture_teardown),
 		cmocka_unit_test_setup_teardown(invalid_utf8_becomes_visible_hex, capture_setup, capture_teardown),
 		cmocka_unit_test_setup_teardown(level_and_format_names_parse, capture_setup, capture_teardown),
+		cmocka_unit_test(flapping_trouble_warns_once_a_minute),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
