@@ -22,6 +22,8 @@
 
 /* Far above any real configuration, certificate chain or CA bundle. */
 #define WEB_CONFIG_MAX_FILE (4 << 20)
+/* the format itself nests four deep; room for any reasonable file */
+#define WEB_CONFIG_MAX_DEPTH 32
 
 struct parse_ctx {
 	yaml_document_t *doc;
@@ -906,6 +908,47 @@ static struct web_config *web_config_new(enum web_config_kind kind)
 	return config;
 }
 
+/*
+ * Refuses text nested deeper than WEB_CONFIG_MAX_DEPTH before it is
+ * loaded: libyaml's scanner spends time in proportion to the depth on
+ * every token, so a file nested 100 000 deep took half a minute to
+ * reject. The events stop at the first level too deep; a syntax error is
+ * left to the load, which words it. Returns 0, -EINVAL or -ENOMEM.
+ */
+static int depth_check(const char *text, size_t len, char *err, size_t err_len)
+{
+	yaml_parser_t parser;
+	yaml_event_t event;
+	int depth = 0, ret = 0;
+	bool done = false;
+
+	if (!yaml_parser_initialize(&parser))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	while (!done && yaml_parser_parse(&parser, &event)) {
+		if (event.type == YAML_SEQUENCE_START_EVENT ||
+		    event.type == YAML_MAPPING_START_EVENT)
+			depth++;
+		else if (event.type == YAML_SEQUENCE_END_EVENT ||
+			 event.type == YAML_MAPPING_END_EVENT)
+			depth--;
+		done = event.type == YAML_STREAM_END_EVENT;
+		if (depth > WEB_CONFIG_MAX_DEPTH) {
+			snprintf(
+				err, err_len,
+				"line %zu column %zu: nested deeper than %d levels",
+				event.start_mark.line + 1,
+				event.start_mark.column + 1,
+				WEB_CONFIG_MAX_DEPTH);
+			ret = -EINVAL;
+			done = true;
+		}
+		yaml_event_delete(&event);
+	}
+	yaml_parser_delete(&parser);
+	return ret;
+}
+
 int web_config_parse(const char *text, size_t len, const char *base_dir,
 		     enum web_config_kind kind, struct web_config **out,
 		     char *err, size_t err_len)
@@ -918,6 +961,11 @@ int web_config_parse(const char *text, size_t len, const char *base_dir,
 
 	if (err_len)
 		err[0] = '\0';
+	ret = depth_check(text, len, err, err_len);
+	if (ret == -ENOMEM && err_len)
+		snprintf(err, err_len, "out of memory");
+	if (ret)
+		return ret;
 	ctx.config = web_config_new(kind);
 	if (!ctx.config)
 		return -ENOMEM;

@@ -426,6 +426,37 @@ static void priorities_follow_versions_and_preference(void **state)
 			 -ENOSPC);
 }
 
+/* "basic_auth_users: " and depth flow sequences, one inside the other. */
+static char *nested_text(size_t depth)
+{
+	const char *key = "basic_auth_users: ";
+	size_t key_len = strlen(key);
+	char *text = malloc(key_len + 2 * depth + 1);
+
+	assert_non_null(text);
+	memcpy(text, key, key_len);
+	memset(text + key_len, '[', depth);
+	memset(text + key_len + depth, ']', depth);
+	text[key_len + 2 * depth] = '\0';
+	return text;
+}
+
+/*
+ * A file nested 100 000 deep is refused at the first level too deep, not
+ * after libyaml's scanner has walked every level for every token; 32
+ * levels (the root mapping and 31 sequences) are still judged on content.
+ */
+static void deep_nesting_is_refused_at_once(void **state)
+{
+	char *deep = nested_text(100000), *limit = nested_text(31);
+
+	(void)state;
+	assert_refused(deep, "line 1 column 50: nested deeper than 32 levels");
+	assert_refused(limit, "basic_auth_users must be a mapping");
+	free(deep);
+	free(limit);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -446,6 +477,7 @@ int main(void)
 		cmocka_unit_test(admin_file_holds_admin_users_only),
 		cmocka_unit_test(missing_file_is_named),
 		cmocka_unit_test(priorities_follow_versions_and_preference),
+		cmocka_unit_test(deep_nesting_is_refused_at_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
