@@ -728,11 +728,18 @@ static void http_completed(void *cls, struct MHD_Connection *connection,
 	http_pending_end(server, pending);
 }
 
+/*
+ * libmicrohttpd's own messages, mostly about malformed or oversized
+ * requests: at a bounded rate, so that a client cannot flood the log.
+ */
 static void http_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	static struct http_log_limit limit;
 	char text[512];
 	size_t len;
 
+	if (!log_enabled(LOG_LEVEL_WARN) || !http_log_limit_pass(&limit))
+		return;
 	vsnprintf(text, sizeof(text), fmt, ap);
 	len = strlen(text);
 	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))

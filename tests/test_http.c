@@ -999,7 +999,9 @@ static void libmicrohttpd_messages_go_to_the_log(void **state)
 	char *captured = NULL, *big;
 	size_t captured_len = 0;
 	FILE *capture = open_memstream(&captured, &captured_len);
+	long first_second, seconds, lines, i;
 	struct response r;
+	const char *line;
 
 	(void)state;
 	assert_non_null(capture);
@@ -1013,6 +1015,14 @@ static void libmicrohttpd_messages_go_to_the_log(void **state)
 	r = http_call(f->port, "GET", "/metrics", big);
 	assert_int_equal(r.status, 431);
 	response_free(&r);
+	/* a client sending such requests in a loop floods nothing */
+	first_second = (long)monotonic_seconds();
+	for (i = 0; i < 60; i++) {
+		r = http_call(f->port, "GET", "/metrics", big);
+		assert_int_equal(r.status, 431);
+		response_free(&r);
+	}
+	seconds = (long)monotonic_seconds() - first_second + 1;
 	fixture_stop(f);
 	log_set_stream(NULL);
 	fclose(capture);
@@ -1020,6 +1030,10 @@ static void libmicrohttpd_messages_go_to_the_log(void **state)
 		captured,
 		"level=warn msg=\"libmicrohttpd reported a problem\" detail=\""));
 	assert_non_null(strstr(captured, "431"));
+	for (line = captured, lines = 0;
+	     (line = strstr(line, "reported a problem")); line++)
+		lines++;
+	assert_in_range(lines, 1, HTTP_REFUSAL_LOG_PER_SECOND * (seconds + 1));
 	free(captured);
 	free(big);
 }
@@ -1029,8 +1043,7 @@ static void libmicrohttpd_messages_go_to_the_log(void **state)
  * and reads until the server closes it; returns the status it answered,
  * or 0 for none.
  */
-static int raw_exchange_from(const char *source, unsigned port,
-			     const char *raw)
+static int raw_exchange_from(const char *source, unsigned port, const char *raw)
 {
 	char buf[4096];
 	int fd = connect_loopback_from(source, port), status = 0;
