@@ -15,6 +15,7 @@
 
 #include <linux/magic.h>
 
+#include "array.h"
 #include "config.h"
 #include "log.h"
 #include "ns_holders.h"
@@ -209,7 +210,7 @@ static void sightings_fold(struct sightings *list)
 
 	if (!list->n)
 		return;
-	qsort(list->items, list->n, sizeof(*list->items), target_cmp);
+	array_sort(list->items, list->n, sizeof(*list->items), target_cmp);
 	for (i = 1; i < list->n; i++) {
 		if (list->items[i].inode == list->items[n].inode)
 			target_merge(&list->items[n], &list->items[i]);
@@ -308,13 +309,13 @@ static bool named_absorb(struct netns_targets *named,
 {
 	struct netns_target *known;
 
-	known = bsearch(sighting, named->items, named->n, sizeof(*named->items),
-			target_cmp);
+	known = array_search(sighting, named->items, named->n,
+			     sizeof(*named->items), target_cmp);
 	if (known)
 		target_merge(known, sighting);
-	return known ||
-	       bsearch(&sighting->inode, named->excluded, named->n_excluded,
-		       sizeof(*named->excluded), inode_cmp);
+	return known || array_search(&sighting->inode, named->excluded,
+				     named->n_excluded,
+				     sizeof(*named->excluded), inode_cmp);
 }
 
 int netns_discover_scan(const struct config *config, const struct ns_scan *scan,

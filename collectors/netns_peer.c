@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Kinds made in pairs whose ends name each other through IFLA_LINK. */
@@ -142,9 +144,9 @@ static uint32_t find_link(const struct resolver *r, uint32_t ns,
 {
 	const struct slot want = {ifindex, 0}, *found;
 
-	found = bsearch(&want, r->slots + r->slot_off[ns],
-			r->slot_off[ns + 1] - r->slot_off[ns], sizeof(want),
-			slot_cmp);
+	found = array_search(&want, r->slots + r->slot_off[ns],
+			     r->slot_off[ns + 1] - r->slot_off[ns],
+			     sizeof(want), slot_cmp);
 	return found ? found->link : NETNS_PEER_NONE;
 }
 
@@ -164,8 +166,8 @@ static int build_slots(struct resolver *r)
 			r->slots[n].ifindex = r->tables[i].links[j].ifindex;
 			r->slots[n++].link = (uint32_t)j;
 		}
-		qsort(r->slots + r->slot_off[i], n - r->slot_off[i],
-		      sizeof(*r->slots), slot_cmp);
+		array_sort(r->slots + r->slot_off[i], n - r->slot_off[i],
+			   sizeof(*r->slots), slot_cmp);
 	}
 	r->slot_off[r->n_tables] = n;
 	return 0;
@@ -220,8 +222,8 @@ static int build_members(struct resolver *r)
 					(uint32_t)i};
 		}
 	}
-	qsort(r->members, r->n_members, sizeof(*r->members), member_cmp);
-	qsort(r->pairs, r->n_pairs, sizeof(*r->pairs), pair_key_cmp);
+	array_sort(r->members, r->n_members, sizeof(*r->members), member_cmp);
+	array_sort(r->pairs, r->n_pairs, sizeof(*r->pairs), pair_key_cmp);
 	return 0;
 }
 
@@ -274,7 +276,7 @@ static int build_any(struct resolver *r)
 			r->any[r->n_any++] = (struct any_key){
 				r->slots[j].ifindex, (uint32_t)i};
 	}
-	qsort(r->any, r->n_any, sizeof(*r->any), any_key_cmp);
+	array_sort(r->any, r->n_any, sizeof(*r->any), any_key_cmp);
 	return 0;
 }
 
@@ -627,7 +629,7 @@ static int resolve_groups(struct resolver *r)
 			runs[n++] = (struct run){(uint32_t)i, 0};
 		runs[n - 1].count++;
 	}
-	qsort(runs, n, sizeof(*runs), run_cmp);
+	array_sort(runs, n, sizeof(*runs), run_cmp);
 	for (i = 0; !err && i < n; i++) {
 		for (j = runs[i].first;
 		     !err && j < runs[i].first + runs[i].count; j++) {

@@ -11,6 +11,8 @@
 
 #include <linux/if.h>
 
+#include "array.h"
+
 /* Rough label text per device and per address, to reserve it at once. */
 #define NETNS_DEVICE_LABEL_GUESS 160
 #define NETNS_ADDRESS_LABEL_GUESS 112
@@ -313,7 +315,7 @@ static int devices_fill(struct netns_ns *ns, struct rtnl_link *links,
 	ns->links = malloc(n_links * sizeof(*ns->links));
 	if (!ns->devices || !ns->links)
 		return -ENOMEM;
-	qsort(links, n_links, sizeof(*links), link_cmp);
+	array_sort(links, n_links, sizeof(*links), link_cmp);
 	for (i = 0; i < n_links; i++) {
 		/* only a dump the kernel broke repeats a name; keep one */
 		if (i && !strcmp(links[i].ifname, links[i - 1].ifname))
@@ -340,11 +342,11 @@ static size_t address_keys(const struct netns_ns *ns,
 		index[i].ifindex =
 			(uint32_t)ns->devices[i].values[NETNS_VALUE_IFINDEX];
 	}
-	qsort(index, ns->n_devices, sizeof(*index), device_index_cmp);
+	array_sort(index, ns->n_devices, sizeof(*index), device_index_cmp);
 	for (i = 0; i < n_addrs; i++) {
 		want.ifindex = addrs[i].ifindex;
-		found = bsearch(&want, index, ns->n_devices, sizeof(*index),
-				device_index_cmp);
+		found = array_search(&want, index, ns->n_devices,
+				     sizeof(*index), device_index_cmp);
 		if (!found)
 			continue;
 		keys[n].rank = found->rank;
@@ -369,7 +371,7 @@ static int addresses_fill(struct netns_ns *ns, const struct rtnl_addr *addrs,
 	if (!index || !keys || !ns->addresses)
 		goto out;
 	n = address_keys(ns, addrs, n_addrs, index, keys);
-	qsort(keys, n, sizeof(*keys), address_key_cmp);
+	array_sort(keys, n, sizeof(*keys), address_key_cmp);
 	for (i = 0; i < n; i++) {
 		/* a repeat would be a duplicate series: keep one */
 		if (i && !address_key_cmp(&keys[i], &keys[i - 1]))

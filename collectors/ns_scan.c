@@ -24,6 +24,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "config.h"
 #include "log.h"
 #include "ns_holders.h"
@@ -277,7 +278,7 @@ static const char *scan_proc_comm(struct scan_state *st, uint32_t index)
  */
 static void scan_kthreadd_check(struct scan_state *st, uint32_t index)
 {
-	struct ns_proc_stat stat = { 0 };
+	struct ns_proc_stat stat = {0};
 
 	if (st->procs[index].stat_read || !scan_proc_stat(st, index, &stat))
 		return;
@@ -695,7 +696,8 @@ static int pending_type(const struct scan_state *st,
 	const struct known_ns *hit;
 	int type;
 
-	hit = bsearch(&key, known, n_known, sizeof(*known), known_ns_compare);
+	hit = array_search(&key, known, n_known, sizeof(*known),
+			   known_ns_compare);
 	if (hit)
 		return (int)hit->type;
 	type = pending_type_from_link(st, p);
@@ -719,9 +721,9 @@ static int scan_pending_resolve(struct scan_state *st)
 		known[i].inode = st->refs[i].inode;
 		known[i].type = (enum ns_type)st->refs[i].type;
 	}
-	qsort(known, n_known, sizeof(*known), known_ns_compare);
-	qsort(st->pending, st->n_pending, sizeof(*st->pending),
-	      pending_compare);
+	array_sort(known, n_known, sizeof(*known), known_ns_compare);
+	array_sort(st->pending, st->n_pending, sizeof(*st->pending),
+		   pending_compare);
 	for (i = 0; i < st->n_pending && !err; i++) {
 		p = &st->pending[i];
 		/* 1000 holders of one namespace ask the kernel once */
@@ -804,7 +806,7 @@ static int scan_entries_build(struct scan_state *st)
 
 	if (!st->n_refs)
 		return 0;
-	qsort(st->refs, st->n_refs, sizeof(*st->refs), scan_ref_compare);
+	array_sort(st->refs, st->n_refs, sizeof(*st->refs), scan_ref_compare);
 	/* at most one entry per ref: allocate once */
 	scan->entries = calloc(st->n_refs, sizeof(*scan->entries));
 	st->entry_mount = calloc(st->n_refs, sizeof(*st->entry_mount));
@@ -879,8 +881,8 @@ static int scan_holders_build(struct scan_state *st)
 		prev = ref;
 	}
 	if (scan->n_holders)
-		qsort(scan->holders, scan->n_holders, sizeof(*scan->holders),
-		      holder_compare);
+		array_sort(scan->holders, scan->n_holders,
+			   sizeof(*scan->holders), holder_compare);
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "ns_scan_parse.h"
 
 /* The child runs a few system calls on a stack of its own. */
@@ -208,7 +209,7 @@ static void users_sort_unique(struct ns_scan *scan)
 	scan->n_users = n;
 	if (!n)
 		return;
-	qsort(scan->users, n, sizeof(*scan->users), user_usage_compare);
+	array_sort(scan->users, n, sizeof(*scan->users), user_usage_compare);
 	for (n = 1, i = 1; i < scan->n_users; i++) {
 		if (scan->users[i].userns != scan->users[n - 1].userns)
 			scan->users[n++] = scan->users[i];
@@ -314,7 +315,7 @@ static int users_charges(struct ns_scan *scan)
 		memcpy(c->count, u->subtree, sizeof(c->count));
 	}
 	if (n)
-		qsort(charges, n, sizeof(*charges), user_charge_compare);
+		array_sort(charges, n, sizeof(*charges), user_charge_compare);
 	for (i = 0; i < n; i++) {
 		c = merged ? &charges[merged - 1] : NULL;
 		if (c && !user_charge_compare(c, &charges[i])) {

@@ -28,6 +28,7 @@
 #include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 
+#include "array.h"
 #include "json.h"
 #include "log.h"
 #include "netns_admin.h"
@@ -571,7 +572,7 @@ static int entries_read(DIR *dir, struct mnl_socket *nl,
 	if (errno)
 		goto out_free;
 	if (n)
-		qsort(list, n, sizeof(*list), entry_compare);
+		array_sort(list, n, sizeof(*list), entry_compare);
 	*entries = list;
 	*n_entries = n;
 	return 0;
