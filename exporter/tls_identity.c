@@ -3,12 +3,22 @@
 #include "tls_identity.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <gnutls/x509.h>
+
+#include "collector.h"
+#include "log.h"
+
+/* Larger than any certificate chain or key file. */
+#define TLS_IDENTITY_MAX_FILE (1 << 20)
 
 struct tls_identity {
 	gnutls_pcert_st *chain;
@@ -77,33 +87,264 @@ static int key_import(struct tls_identity *identity, const char *key_pem)
 					      GNUTLS_X509_FMT_PEM, NULL, 0);
 }
 
-int tls_identity_install(const char *cert_pem, const char *key_pem, char *err,
-			 size_t err_len)
+/*
+ * The identity cert_pem and key_pem make, once the key proves to be the
+ * certificate's; NULL with a message in err and *ret a negative errno.
+ */
+static struct tls_identity *identity_load(const char *cert_pem,
+					  const char *key_pem, char *err,
+					  size_t err_len, int *ret)
 {
 	struct tls_identity *identity = calloc(1, sizeof(*identity));
-	const char *what = "certificate";
-	int ret;
+	gnutls_certificate_credentials_t pair;
+	gnutls_datum_t cert = {(unsigned char *)cert_pem,
+			       (unsigned)strlen(cert_pem)};
+	gnutls_datum_t key = {(unsigned char *)key_pem,
+			      (unsigned)strlen(key_pem)};
+	const char *what = "cannot read the TLS certificate";
+	int gnutls_ret;
 
 	if (!identity) {
 		snprintf(err, err_len, "%s", strerror(ENOMEM));
-		return -ENOMEM;
+		*ret = -ENOMEM;
+		return NULL;
 	}
-	ret = chain_import(identity, cert_pem);
-	if (ret >= 0) {
-		what = "key";
-		ret = key_import(identity, key_pem);
+	gnutls_ret = chain_import(identity, cert_pem);
+	if (gnutls_ret >= 0) {
+		what = "cannot read the TLS key";
+		gnutls_ret = key_import(identity, key_pem);
 	}
-	if (ret < 0) {
-		snprintf(err, err_len, "cannot read the TLS %s: %s", what,
-			 gnutls_strerror(ret));
+	/* GnuTLS refuses a key that is not the leaf certificate's */
+	if (gnutls_ret >= 0) {
+		what = "the TLS certificate and key cannot be used";
+		gnutls_ret = gnutls_certificate_allocate_credentials(&pair);
+		if (gnutls_ret >= 0) {
+			gnutls_ret = gnutls_certificate_set_x509_key_mem(
+				pair, &cert, &key, GNUTLS_X509_FMT_PEM);
+			gnutls_certificate_free_credentials(pair);
+		}
+	}
+	if (gnutls_ret < 0) {
+		snprintf(err, err_len, "%s: %s", what,
+			 gnutls_strerror(gnutls_ret));
 		identity_free(identity);
-		return ret == GNUTLS_E_MEMORY_ERROR ? -ENOMEM : -EINVAL;
+		*ret = gnutls_ret == GNUTLS_E_MEMORY_ERROR ? -ENOMEM : -EINVAL;
+		return NULL;
 	}
+	return identity;
+}
+
+/* Makes identity the one served; the one it replaces is kept. */
+static void identity_put(struct tls_identity *identity)
+{
 	pthread_mutex_lock(&identity_lock);
 	identity->replaced = identity_current;
 	identity_current = identity;
 	pthread_mutex_unlock(&identity_lock);
+}
+
+/*
+ * What tells a file changed: a new inode (a rename, or a symlink swap as
+ * Kubernetes does for a Secret), a new modification time, a new size.
+ */
+struct file_stamp {
+	bool exists;
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
+	off_t size;
+};
+
+/* The files followed, under follow_lock. */
+static pthread_mutex_t follow_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	char *cert_path; /* NULL: nothing followed */
+	char *key_path;
+	struct file_stamp cert, key; /* as last read, or tried */
+	double check_seconds;
+	double last_check;
+} follow;
+
+static void stamp_take(const char *path, struct file_stamp *stamp)
+{
+	struct stat st;
+
+	memset(stamp, 0, sizeof(*stamp));
+	if (stat(path, &st) < 0)
+		return;
+	stamp->exists = true;
+	stamp->dev = st.st_dev;
+	stamp->ino = st.st_ino;
+	stamp->mtime = st.st_mtim;
+	stamp->size = st.st_size;
+}
+
+static bool stamp_equal(const struct file_stamp *a, const struct file_stamp *b)
+{
+	return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino &&
+	       a->mtime.tv_sec == b->mtime.tv_sec &&
+	       a->mtime.tv_nsec == b->mtime.tv_nsec && a->size == b->size;
+}
+
+/* The whole of a PEM file, NUL-terminated; NULL with errno set. */
+static char *pem_file_read(const char *path)
+{
+	char *text = NULL;
+	struct stat st;
+	ssize_t n;
+	size_t len = 0;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0)
+		err = errno;
+	else if (!S_ISREG(st.st_mode) || st.st_size > TLS_IDENTITY_MAX_FILE)
+		err = EINVAL;
+	else if (!(text = malloc((size_t)st.st_size + 1)))
+		err = ENOMEM;
+	while (!err && len < (size_t)st.st_size) {
+		n = read(fd, text + len, (size_t)st.st_size - len);
+		if (n < 0 && errno != EINTR)
+			err = errno;
+		else if (n == 0)
+			break; /* shrank meanwhile: take what is there */
+		else if (n > 0)
+			len += (size_t)n;
+	}
+	close(fd);
+	if (err) {
+		free(text);
+		errno = err;
+		return NULL;
+	}
+	text[len] = '\0';
+	return text;
+}
+
+/* Wipes and frees a file's text: the key is a secret. */
+static void pem_text_free(char *text)
+{
+	if (text)
+		explicit_bzero(text, strlen(text));
+	free(text);
+}
+
+/*
+ * Reads both files (their stamps taken first, so that a change while they
+ * are read is seen at the next look) and serves them. Under follow_lock.
+ */
+static int follow_load(const char *cert_path, const char *key_path,
+		       struct file_stamp *cert_stamp,
+		       struct file_stamp *key_stamp, char *err, size_t err_len)
+{
+	struct tls_identity *identity = NULL;
+	char *cert, *key = NULL;
+	int ret = 0;
+
+	stamp_take(cert_path, cert_stamp);
+	stamp_take(key_path, key_stamp);
+	cert = pem_file_read(cert_path);
+	if (!cert || !(key = pem_file_read(key_path))) {
+		ret = -errno;
+		snprintf(err, err_len, "cannot read %s: %s",
+			 cert ? key_path : cert_path, strerror(errno));
+	} else {
+		identity = identity_load(cert, key, err, err_len, &ret);
+	}
+	pem_text_free(cert);
+	pem_text_free(key);
+	if (identity)
+		identity_put(identity);
+	return ret;
+}
+
+/* Stops following; under follow_lock. */
+static void follow_clear(void)
+{
+	free(follow.cert_path);
+	free(follow.key_path);
+	memset(&follow, 0, sizeof(follow));
+}
+
+int tls_identity_install(const char *cert_pem, const char *key_pem, char *err,
+			 size_t err_len)
+{
+	struct tls_identity *identity;
+	int ret = 0;
+
+	identity = identity_load(cert_pem, key_pem, err, err_len, &ret);
+	if (!identity)
+		return ret;
+	pthread_mutex_lock(&follow_lock);
+	follow_clear();
+	identity_put(identity);
+	pthread_mutex_unlock(&follow_lock);
 	return 0;
+}
+
+int tls_identity_follow(const char *cert_path, const char *key_path,
+			double check_seconds, char *err, size_t err_len)
+{
+	struct file_stamp cert_stamp, key_stamp;
+	char *cert_copy = strdup(cert_path), *key_copy = strdup(key_path);
+	int ret = -ENOMEM;
+
+	pthread_mutex_lock(&follow_lock);
+	if (cert_copy && key_copy)
+		ret = follow_load(cert_path, key_path, &cert_stamp, &key_stamp,
+				  err, err_len);
+	else
+		snprintf(err, err_len, "%s", strerror(ENOMEM));
+	if (!ret) {
+		follow_clear();
+		follow.cert_path = cert_copy;
+		follow.key_path = key_copy;
+		follow.cert = cert_stamp;
+		follow.key = key_stamp;
+		follow.check_seconds = check_seconds;
+		follow.last_check = monotonic_seconds();
+		cert_copy = key_copy = NULL;
+	}
+	pthread_mutex_unlock(&follow_lock);
+	free(cert_copy);
+	free(key_copy);
+	return ret;
+}
+
+/*
+ * A look at the followed files, once per check interval at most, by one
+ * handshake at a time (the others go on with the identity in use). A pair that
+ * does not load is told once per change; the identity in use stays.
+ */
+static void follow_refresh(void)
+{
+	struct file_stamp cert, key;
+	double now = monotonic_seconds();
+	char err[256];
+
+	if (pthread_mutex_trylock(&follow_lock))
+		return;
+	if (!follow.cert_path || now - follow.last_check < follow.check_seconds)
+		goto out_unlock;
+	follow.last_check = now;
+	stamp_take(follow.cert_path, &cert);
+	stamp_take(follow.key_path, &key);
+	if (stamp_equal(&cert, &follow.cert) && stamp_equal(&key, &follow.key))
+		goto out_unlock;
+	if (follow_load(follow.cert_path, follow.key_path, &follow.cert,
+			&follow.key, err, sizeof(err)) < 0)
+		log_warn(
+			"cannot serve the changed TLS certificate and key; the ones in use stay",
+			"cert_file", follow.cert_path, "key_file",
+			follow.key_path, "err", err, NULL);
+	else
+		log_info("serving the changed TLS certificate and key",
+			 "cert_file", follow.cert_path, "key_file",
+			 follow.key_path, NULL);
+out_unlock:
+	pthread_mutex_unlock(&follow_lock);
 }
 
 int tls_identity_retrieve(gnutls_session_t session,
@@ -120,6 +361,7 @@ int tls_identity_retrieve(gnutls_session_t session,
 	(void)nreqs;
 	(void)pk_algos;
 	(void)pk_algos_length;
+	follow_refresh();
 	pthread_mutex_lock(&identity_lock);
 	identity = identity_current;
 	pthread_mutex_unlock(&identity_lock);
@@ -134,6 +376,10 @@ int tls_identity_retrieve(gnutls_session_t session,
 void tls_identity_release_all(void)
 {
 	struct tls_identity *identity, *replaced;
+
+	pthread_mutex_lock(&follow_lock);
+	follow_clear();
+	pthread_mutex_unlock(&follow_lock);
 
 	pthread_mutex_lock(&identity_lock);
 	identity = identity_current;

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The server's certificate chain and private key, handed to GnuTLS at each
- * handshake so that a renewed certificate is served after a reload without
- * a restart, as the exporter-toolkit does.
+ * handshake so that a renewed certificate is served without a restart.
+ * Given as files, they are followed as the exporter-toolkit follows them:
+ * a handshake that finds either file changed (looked at no more often
+ * than a set interval) reads both again and serves them once they load as
+ * a pair.
  *
  * GnuTLS asks for the identity through a callback that carries no pointer
- * of ours, so the identity in use is process-wide. An identity replaced by
- * a reload is kept until tls_identity_release_all: a handshake that took
+ * of ours, so the identity in use is process-wide. An identity that was
+ * replaced is kept until tls_identity_release_all: a handshake that took
  * it a moment before may still be signing with its key.
  */
 #ifndef NSE_TLS_IDENTITY_H
@@ -17,17 +20,32 @@
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 
+/* How often, at most, handshakes look at the followed files. */
+#define TLS_IDENTITY_CHECK_SECONDS 1.0
+
 /*
- * Parses cert_pem (the leaf first, then its chain) and key_pem and makes
- * them the identity served from the next handshake on. Returns 0, or a
- * negative errno with a message in err; the identity in use then stays.
+ * Parses cert_pem (the leaf first, then its chain) and key_pem and, when
+ * the key is the certificate's, makes them the identity served from the
+ * next handshake on. Stops following files. Returns 0, or a negative errno
+ * with a message in err; the identity in use then stays.
  */
 int tls_identity_install(const char *cert_pem, const char *key_pem, char *err,
 			 size_t err_len);
 
 /*
+ * Reads cert_path and key_path, installs them as tls_identity_install
+ * does, and follows them from then on, looking at them at most every
+ * check_seconds (TLS_IDENTITY_CHECK_SECONDS; tests take 0). Returns 0, or
+ * a negative errno with a message in err; the identity and the files
+ * followed then stay.
+ */
+int tls_identity_follow(const char *cert_path, const char *key_path,
+			double check_seconds, char *err, size_t err_len);
+
+/*
  * The callback for MHD_OPTION_HTTPS_CERT_CALLBACK: gives the identity in
- * use, or fails the handshake when none was installed.
+ * use, after a look at the followed files, or fails the handshake when
+ * none was installed.
  */
 int tls_identity_retrieve(gnutls_session_t session,
 			  const gnutls_datum_t *req_ca_dn, int nreqs,

@@ -145,6 +145,19 @@ static char *strdup_or_null(const char *text)
 	return text ? strdup(text) : NULL;
 }
 
+/*
+ * Serves tls's certificate and key from the next handshake on, following
+ * their files when both came from files. 0 or a negative errno with err.
+ */
+static int identity_serve(const struct web_tls *tls, char *err, size_t err_len)
+{
+	if (tls->cert_path && tls->key_path)
+		return tls_identity_follow(tls->cert_path, tls->key_path,
+					   TLS_IDENTITY_CHECK_SECONDS, err,
+					   err_len);
+	return tls_identity_install(tls->cert_pem, tls->key_pem, err, err_len);
+}
+
 struct web_access *web_access_new(const char *web_path, const char *admin_path,
 				  char *err, size_t err_len)
 {
@@ -173,9 +186,7 @@ struct web_access *web_access_new(const char *web_path, const char *admin_path,
 	if (access->boot->web->tls.enabled &&
 	    MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK) ==
 		    MHD_YES) {
-		if (tls_identity_install(access->boot->web->tls.cert_pem,
-					 access->boot->web->tls.key_pem, err,
-					 err_len) < 0) {
+		if (identity_serve(&access->boot->web->tls, err, err_len) < 0) {
 			web_access_free(access);
 			errno = EINVAL;
 			return NULL;
@@ -209,7 +220,9 @@ static bool text_differs(const char *a, const char *b)
 static bool identity_differs(const struct web_tls *a, const struct web_tls *b)
 {
 	return text_differs(a->cert_pem, b->cert_pem) ||
-	       text_differs(a->key_pem, b->key_pem);
+	       text_differs(a->key_pem, b->key_pem) ||
+	       text_differs(a->cert_path, b->cert_path) ||
+	       text_differs(a->key_path, b->key_path);
 }
 
 /*
@@ -233,7 +246,9 @@ static bool fixed_tls_differs(const struct web_access *access,
 
 /*
  * Serves fresh's certificate and key from the next handshake on, when
- * they changed. Returns 0, or a negative errno with the reason in err.
+ * they or the files they come from changed (files followed meanwhile may
+ * be served already). Returns 0, or a negative errno with the reason in
+ * err.
  */
 static int identity_reload(struct web_access *access,
 			   const struct web_tls *fresh, char *err,
@@ -244,8 +259,7 @@ static int identity_reload(struct web_access *access,
 	if (!access->live_identity || !fresh->enabled ||
 	    !identity_differs(fresh, &access->state->web->tls))
 		return 0;
-	ret = tls_identity_install(fresh->cert_pem, fresh->key_pem, err,
-				   err_len);
+	ret = identity_serve(fresh, err, err_len);
 	if (!ret)
 		log_info("serving the new TLS certificate and key", "path",
 			 access->web_path, NULL);

@@ -35,9 +35,10 @@ void web_access_free(struct web_access *access);
 /*
  * Reads both files again. A file that does not load is refused with a log
  * line and the old version stays in force; 0 or the negative errno. A new
- * certificate or key is served from the next handshake on; the other TLS
- * settings are fixed at start-up, and a change to them is logged as taking
- * effect at the next start.
+ * certificate or key (also new paths to them) is served from the next
+ * handshake on; the other TLS settings are fixed at start-up, and a change
+ * to them is logged as taking effect at the next start. Certificate and
+ * key files are followed without a reload, see tls_identity.h.
  */
 int web_access_reload(struct web_access *access);
 

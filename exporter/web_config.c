@@ -680,7 +680,8 @@ out_close:
 
 /* Inline PEM text, or the contents of the file the *_file key names. */
 static int pem_take(struct parse_ctx *ctx, char **inline_text, const char *file,
-		    const char *inline_key, const char *file_key, char **out)
+		    const char *inline_key, const char *file_key, char **out,
+		    char **path_out)
 {
 	char path[4096];
 	int err;
@@ -705,6 +706,8 @@ static int pem_take(struct parse_ctx *ctx, char **inline_text, const char *file,
 		return fail(ctx, NULL,
 			    "tls_server_config.%s: cannot read %s: %s",
 			    file_key, path, strerror(-err));
+	if (path_out && !(*path_out = strdup(path)))
+		return -ENOMEM;
 	return 0;
 }
 
@@ -835,14 +838,14 @@ static int tls_finish(struct parse_ctx *ctx)
 			ctx, NULL,
 			"tls_server_config: missing one of key or key_file");
 	err = pem_take(ctx, &ctx->cert, ctx->cert_file, "cert", "cert_file",
-		       &tls->cert_pem);
+		       &tls->cert_pem, &tls->cert_path);
 	if (!err)
 		err = pem_take(ctx, &ctx->key, ctx->key_file, "key", "key_file",
-			       &tls->key_pem);
+			       &tls->key_pem, &tls->key_path);
 	if (!err)
 		err = pem_take(ctx, &ctx->client_ca, ctx->client_ca_file,
 			       "client_ca", "client_ca_file",
-			       &tls->client_ca_pem);
+			       &tls->client_ca_pem, NULL);
 	if (!err)
 		err = client_auth_check(ctx);
 	if (err)
@@ -1036,6 +1039,8 @@ static void tls_release(struct web_tls *tls)
 	if (tls->key_pem)
 		explicit_bzero(tls->key_pem, strlen(tls->key_pem));
 	free(tls->key_pem);
+	free(tls->cert_path);
+	free(tls->key_path);
 	free(tls->client_ca_pem);
 	string_list_free(tls->cipher_suites, tls->n_cipher_suites);
 	string_list_free(tls->client_allowed_sans, tls->n_client_allowed_sans);

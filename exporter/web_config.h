@@ -53,6 +53,9 @@ struct web_tls {
 	/* PEM text read from cert/key/client_ca or the *_file keys */
 	char *cert_pem;
 	char *key_pem;
+	/* the files cert_pem and key_pem were read from; NULL when inline */
+	char *cert_path;
+	char *key_path;
 	char *client_ca_pem; /* NULL: no client certificates asked for */
 	enum web_client_auth client_auth;
 	enum web_tls_version min_version;

@@ -333,8 +333,11 @@ check_eq "an untrusted server certificate stops curl (60)" 60 \
 check_cmd "plain HTTP to the TLS port gets no HTTP answer" \
 	test "$(curl -s -o /dev/null -w '%{http_code}' "$URL/-/healthy")" != 200
 
-# A renewed certificate is served after SIGHUP, without a restart; a
-# certificate that does not match its key is refused and changes nothing.
+# Renewals. The files are followed as the exporter-toolkit follows them: a
+# renewed pair is served from the next handshake on, no signal needed. A
+# half-renewed pair (certificate and key do not match) is refused, on a
+# handshake and on SIGHUP, and changes nothing. SIGHUP serves a pair from
+# new paths named in the web config.
 file_serial()
 {
 	openssl x509 -noout -serial -in "$1"
@@ -344,33 +347,50 @@ served_serial()
 	openssl s_client -connect "127.0.0.1:$PORT" -CAfile "$tls/ca.pem" \
 		</dev/null 2>/dev/null | openssl x509 -noout -serial
 }
+serves()
+{
+	[ "$(served_serial)" = "$(file_serial "$1")" ]
+}
 log_has()
 {
 	grep -q "$1" "$work_dir/exporter.log"
 }
-check_eq "the certificate of the file is served" \
-	"$(file_serial "$tls/server.pem")" "$(served_serial)"
+check_cmd "the certificate of the file is served" serves "$tls/server.pem"
 cp "$tls/server.pem" "$tls/first.pem"
 cp "$tls/server.key" "$tls/first.key"
 cp "$tls/renewed.pem" "$tls/server.pem"
 cp "$tls/renewed.key" "$tls/server.key"
-kill -HUP "$EXPORTER_PID"
-wait_until log_has 'msg="serving the new TLS certificate and key"'
-check_eq "after SIGHUP the renewed certificate is served" \
-	"$(file_serial "$tls/renewed.pem")" "$(served_serial)"
+check_cmd "a renewed pair is served without a signal" \
+	wait_until serves "$tls/renewed.pem"
+check_cmd "the renewal is logged" \
+	log_has 'msg="serving the changed TLS certificate and key"'
 check_eq "HTTPS works with the renewed certificate" 200 \
 	"$(api_status --cacert "$tls/ca.pem" "${AUTH[@]}" "$TLS_URL/api/v1/netns")"
-check_eq "no restart-needed warning for a renewal" 0 \
-	"$(grep -c 'take effect at the next start' "$work_dir/exporter.log")"
+# handshakes are what look at the files
+handshake_logged()
+{
+	served_serial >/dev/null
+	log_has "$1"
+}
 cp "$tls/first.pem" "$tls/server.pem"
+check_cmd "a half-renewed pair is refused on a handshake" \
+	wait_until handshake_logged 'cannot serve the changed TLS certificate and key'
 kill -HUP "$EXPORTER_PID"
 wait_until log_has 'cannot reload'
-check_cmd "a certificate that does not match the key is refused" \
+check_cmd "and on SIGHUP, saying why" \
 	grep -q 'cannot reload.*certificate and key cannot be used' "$work_dir/exporter.log"
-check_eq "and the renewed certificate stays" \
-	"$(file_serial "$tls/renewed.pem")" "$(served_serial)"
-stop_exporter
+check_cmd "the renewed certificate stays" serves "$tls/renewed.pem"
 cp "$tls/first.key" "$tls/server.key"
+check_cmd "the whole first pair is served again" wait_until serves "$tls/first.pem"
+sed -e 's|tls/server.pem|tls/renewed.pem|' -e 's|tls/server.key|tls/renewed.key|' \
+	"$work_dir/web-tls.yml" >"$work_dir/web-tls.new"
+mv "$work_dir/web-tls.new" "$work_dir/web-tls.yml"
+kill -HUP "$EXPORTER_PID"
+wait_until log_has 'msg="serving the new TLS certificate and key"'
+check_cmd "after SIGHUP the pair at the new paths is served" serves "$tls/renewed.pem"
+check_eq "no restart-needed warning for any of it" 0 \
+	"$(grep -c 'take effect at the next start' "$work_dir/exporter.log")"
+stop_exporter
 
 cat >"$work_dir/web-mtls.yml" <<EOF
 tls_server_config:
