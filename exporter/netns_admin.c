@@ -390,6 +390,15 @@ static int create_name_check(const char *name, struct netns_admin_failure *fail)
 	return err;
 }
 
+/*
+ * Held by this process's creates and deletes from the empty file to the
+ * bind mount and from the unmount to the removal: a delete of a name that
+ * a create is still mounting would remove the file under it, and the
+ * create would fail halfway. `ip netns` takes no such lock, so a racing
+ * `ip netns delete` can still do that (the create then answers 500).
+ */
+static pthread_mutex_t entry_change_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* The common part of create and attach: directory, file, bind mount. */
 static int entry_make(const struct netns_admin *admin, const char *name,
 		      const char *source, struct netns_admin_failure *fail)
@@ -405,11 +414,12 @@ static int entry_make(const struct netns_admin *admin, const char *name,
 		fail_set(fail, NETNS_STEP_NAME, err, "the path is too long");
 	if (err)
 		return err;
+	pthread_mutex_lock(&entry_change_lock);
 	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
 	if (fd < 0) {
 		err = -errno;
 		fail_set(fail, NETNS_STEP_FILE, err, NULL);
-		return err;
+		goto out_unlock;
 	}
 	close(fd);
 	job.target = path;
@@ -419,6 +429,8 @@ static int entry_make(const struct netns_admin *admin, const char *name,
 		/* nothing is mounted on it: the file is all there is to undo */
 		unlink(path);
 	}
+out_unlock:
+	pthread_mutex_unlock(&entry_change_lock);
 	return err;
 }
 
@@ -480,13 +492,14 @@ int netns_admin_delete(const struct netns_admin *admin, const char *name,
 	 * ignored. UMOUNT_NOFOLLOW keeps a symlink entry from unmounting
 	 * whatever it points at.
 	 */
+	pthread_mutex_lock(&entry_change_lock);
 	umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
 	if (unlink(path) < 0) {
 		err = -errno;
 		fail_set(fail, NETNS_STEP_REMOVE, err, NULL);
-		return err;
 	}
-	return 0;
+	pthread_mutex_unlock(&entry_change_lock);
+	return err;
 }
 
 /*

@@ -452,6 +452,23 @@ for i in $(seq 1 25); do
 	api_status "${AUTH[@]}" -X DELETE "$URL/api/v1/netns/${T}c$i" >/dev/null
 done
 check_eq "cleaned up through the API" 0 "$(ls /run/netns | grep -c "^${T}c")"
+
+# Creates and deletes of one name racing each other: each answer is one of
+# the four that mean something, never a 500 from a delete pulling the file
+# from under a create, and the name ends as a namespace or as nothing.
+same=${T}same
+ns_track "$same"
+for round in $(seq 1 10); do
+	for i in 1 2 3 4; do echo "POST $same"; echo "DELETE $same"; done |
+		xargs -P 8 -n 2 sh -c 'curl -s -o /dev/null -w "%{http_code}\n" -u admin:admin-pw -X "$1" "$0/api/v1/netns/$2"' "$URL"
+	if [ -e "/run/netns/$same" ] &&
+		[ "$(stat -f -c %T "/run/netns/$same")" != nsfs ]; then
+		echo "round $round left a file that is no namespace"
+	fi
+done >"$work_dir/same.txt"
+check_eq "one name, 80 racing requests: only 201, 204, 404, 409" "" \
+	"$(grep -v -x -e 201 -e 204 -e 404 -e 409 "$work_dir/same.txt")"
+api_status "${AUTH[@]}" -X DELETE "$URL/api/v1/netns/$same" >/dev/null
 stop_exporter
 
 finish
