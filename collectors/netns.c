@@ -313,10 +313,14 @@ static struct netns_set *set_new(const struct netns_targets *targets)
 	return set;
 }
 
-/* The first failure of the collection, counting failed namespaces. */
-static int set_first_error(const struct netns_set *set, size_t *failed)
+/*
+ * The first failed namespace of the collection (NULL when none failed),
+ * counting the failed ones.
+ */
+static const struct netns_ns *set_first_failure(const struct netns_set *set,
+						size_t *failed)
 {
-	int err = 0;
+	const struct netns_ns *first = NULL;
 	size_t i;
 
 	*failed = 0;
@@ -324,28 +328,35 @@ static int set_first_error(const struct netns_set *set, size_t *failed)
 		if (set->items[i].state != NETNS_STATE_FAILED)
 			continue;
 		(*failed)++;
-		if (!err)
-			err = set->items[i].err;
+		if (!first)
+			first = &set->items[i];
 	}
-	return err;
+	return first;
 }
 
 /*
  * Failing namespaces are told at warn when failures start, at most once a
- * minute however often they clear and return, and at debug otherwise.
+ * minute however often they clear and return, and at debug otherwise,
+ * naming the first by its labels.
  */
-static void report_failures(size_t failed, int err)
+static void report_failures(const struct netns_ns *first, size_t failed)
 {
 	static struct log_flap flap;
-	char count[32];
+	char count[32], labels[512];
 	int level;
 
 	level = log_flap_level(&flap, failed > 0, monotonic_seconds());
 	if (level < 0)
 		return;
+	snprintf(labels, sizeof(labels), "%.*s", (int)first->ns_label_len,
+		 first->labels.data ? first->labels.data : "");
 	log_at((enum log_level)level, "cannot read some network namespaces",
 	       "collector", "netns", "failed",
-	       log_num(count, (long long)failed), "err", strerror(-err), NULL);
+	       log_num(count, (long long)failed), "first", labels, "err",
+	       first->err == -EINTR
+		       ? "its dumps kept being interrupted: devices or addresses changed during every attempt"
+		       : strerror(-first->err),
+	       NULL);
 }
 
 /*
@@ -654,6 +665,7 @@ static int netns_collect(struct scrape *scrape, struct collector_result *result)
 {
 	struct netns_batch batch = {{NULL, 0, NULL, 0}, NULL, NULL, 0};
 	uint64_t self_inode;
+	const struct netns_ns *first_failure;
 	size_t failed;
 	int home_fd, err, peer_err = 0;
 
@@ -676,9 +688,10 @@ static int netns_collect(struct scrape *scrape, struct collector_result *result)
 	result->render = netns_render;
 	result->free = netns_set_free;
 	batch.set = NULL;
-	err = set_first_error(result->data, &failed);
+	first_failure = set_first_failure(result->data, &failed);
+	err = first_failure ? first_failure->err : 0;
+	report_failures(first_failure, failed);
 	batch_release(&batch);
-	report_failures(failed, err);
 	if (!err)
 		err = peer_err;
 	if (!err && !scrape->ns_scan)

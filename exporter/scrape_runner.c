@@ -19,12 +19,15 @@ struct scrape_runner {
 	const struct collector **collectors;
 	bool *enabled;
 	size_t n_collectors;
+	/* per collector: its failures are told at warn when they start */
+	struct log_flap *failure_logs;
 
 	pthread_mutex_t lock;
 	pthread_cond_t collection_done;
 	/* collections still running, which a new scrape may join */
 	struct scrape_collection *running;
-	/* collections running on threads of their own (see collection_thread) */
+	/* collections running on threads of their own (see collection_thread)
+	 */
 	unsigned background;
 	struct scrape_runner_stats stats;
 };
@@ -61,9 +64,12 @@ scrape_runner_new(const struct config *config,
 	/* one spare entry so that an empty list still allocates */
 	runner->collectors = calloc(n_collectors + 1, sizeof(*collectors));
 	runner->enabled = calloc(n_collectors + 1, sizeof(*enabled));
-	if (!runner->collectors || !runner->enabled) {
+	runner->failure_logs =
+		calloc(n_collectors + 1, sizeof(*runner->failure_logs));
+	if (!runner->collectors || !runner->enabled || !runner->failure_logs) {
 		free(runner->collectors);
 		free(runner->enabled);
+		free(runner->failure_logs);
 		free(runner);
 		errno = ENOMEM;
 		return NULL;
@@ -95,6 +101,7 @@ void scrape_runner_free(struct scrape_runner *runner)
 	pthread_mutex_destroy(&runner->lock);
 	free(runner->collectors);
 	free(runner->enabled);
+	free(runner->failure_logs);
 	free(runner);
 }
 
@@ -225,6 +232,7 @@ static void collector_run(struct scrape_collection *collection, size_t index)
 	struct collector_outcome *outcome = &collection->outcomes[index];
 	char seconds[32];
 	double start;
+	int level;
 
 	outcome->ran = true;
 	start = monotonic_seconds();
@@ -236,10 +244,14 @@ static void collector_run(struct scrape_collection *collection, size_t index)
 		outcome->err = collector->collect(&collection->scrape,
 						  &outcome->result);
 	outcome->duration = monotonic_seconds() - start;
-	if (outcome->err)
-		log_warn("collector failed", "collector", collector->name,
-			 "err", strerror(-outcome->err), "duration_seconds",
-			 log_float(seconds, outcome->duration), NULL);
+	/* failing at every scrape is one story: told once, then at debug */
+	level = log_flap_level(&collection->runner->failure_logs[index],
+			       outcome->err != 0, start);
+	if (level >= 0)
+		log_at((enum log_level)level, "collector failed", "collector",
+		       collector->name, "err", strerror(-outcome->err),
+		       "duration_seconds",
+		       log_float(seconds, outcome->duration), NULL);
 }
 
 static void collection_run(struct scrape_collection *collection)
@@ -384,8 +396,9 @@ collection_timed_out(struct scrape_runner *runner,
 	}
 	self_metrics_read(&collection->self);
 	collection->done = true;
-	log_warn("collection not done by the scrape deadline; answering without it",
-		 NULL);
+	log_warn(
+		"collection not done by the scrape deadline; answering without it",
+		NULL);
 	return collection;
 }
 
@@ -399,7 +412,8 @@ scrape_runner_collect(struct scrape_runner *runner,
 
 	/* half the offset is left for writing the page */
 	if (request->deadline > 0)
-		answer_by = request->deadline + runner->config->timeout_offset / 2;
+		answer_by =
+			request->deadline + runner->config->timeout_offset / 2;
 	pthread_mutex_lock(&runner->lock);
 	collection = collection_find_running(runner, request);
 	joined = collection != NULL;

@@ -399,6 +399,7 @@ static void failing_collector_is_a_metric_not_an_outage(void **state)
 	const struct collector *const list[] = {&alpha, &failing, &beta};
 	struct scrape_runner *runner = runner_over(list, 3);
 	struct page page = scrape_default(runner, EXPOSITION_TEXT);
+	int i;
 
 	check_page(page.data, EXPOSITION_TEXT);
 	assert_true(has_line(
@@ -426,6 +427,14 @@ static void failing_collector_is_a_metric_not_an_outage(void **state)
 		"level=warn msg=\"collector failed\" collector=failing err=\"Input/output error\" duration_seconds="));
 	assert_int_equal(count_occurrences(log_text, "level=warn"), 1);
 	page_free(&page);
+
+	/* failing at every scrape: told once, not at each */
+	for (i = 0; i < 3; i++) {
+		page = scrape_default(runner, EXPOSITION_TEXT);
+		page_free(&page);
+	}
+	fflush(log_capture);
+	assert_int_equal(count_occurrences(log_text, "level=warn"), 1);
 	scrape_runner_free(runner);
 }
 

@@ -140,5 +140,17 @@ check_eq "final scrape has all 2000 addresses" 2000 \
 	"$(grep "^namespace_network_address_info{netns=\"$intr\"," "$work_dir/final.prom" | sort -u | grep -c .)"
 check_eq "final scrape succeeded for the namespace" 1 \
 	"$(count_lines "$work_dir/final.prom" "^namespace_netns_collect_success\{netns=\"$intr\",[^}]*\} 1$")"
+# Failed scrapes (if the churn caused any) are told at warn once a minute,
+# naming the namespace and why, not once per scrape.
+failed_scrapes=$(grep -l "^namespace_netns_collect_success{netns=\"$intr\",[^}]*} 0$" "$work_dir"/s*.prom | wc -l)
+warned=$(grep -c 'level=warn msg="cannot read some network namespaces"' "$work_dir/exporter.log")
+if [ "$failed_scrapes" -gt 0 ]; then
+	check_eq "churn failures warned about once ($failed_scrapes failed scrapes)" 1 "$warned"
+	check_cmd "the warning names the namespace and says the dumps were interrupted" \
+		grep -q "cannot read some network namespaces.*first=.*netns=..$intr.*dumps kept being interrupted" \
+		"$work_dir/exporter.log"
+else
+	check_eq "no failed scrape, no warning" 0 "$warned"
+fi
 
 finish
