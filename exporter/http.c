@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -88,8 +89,9 @@ struct http_server {
 struct http_pending {
 	struct outbuf body;
 	bool too_large;
-	bool counted;  /* the access handler has seen the request */
-	char *raw_uri; /* as sent, before libmicrohttpd decoded it */
+	bool framing_ambiguous; /* see framing_ambiguous() */
+	bool counted;		/* the access handler has seen the request */
+	char *raw_uri;		/* as sent, before libmicrohttpd decoded it */
 };
 
 /*
@@ -535,6 +537,58 @@ static enum MHD_Result respond_not_allowed(struct MHD_Connection *connection,
 	return ret;
 }
 
+static enum MHD_Result framing_count(void *cls, enum MHD_ValueKind kind,
+				     const char *key, const char *value)
+{
+	unsigned *counts = cls;
+
+	(void)kind;
+	(void)value;
+	if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
+		counts[0]++;
+	else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+		counts[1]++;
+	return MHD_YES;
+}
+
+/*
+ * Whether the request tells its body's length more than once: two
+ * Content-Length headers, or one beside Transfer-Encoding. libmicrohttpd
+ * 0.9.75 picks one reading and goes on; a proxy in front may have picked
+ * the other, and the next request on the connection would then be read
+ * from the middle of this body (request smuggling). RFC 9112 (6.3) makes
+ * such a request an error.
+ */
+static bool framing_ambiguous(struct MHD_Connection *connection)
+{
+	unsigned counts[2] = {0, 0};
+
+	MHD_get_connection_values(connection, MHD_HEADER_KIND, framing_count,
+				  counts);
+	return counts[0] > 1 || counts[1] > 1 || (counts[0] && counts[1]);
+}
+
+/* 400 for an ambiguous request, and the connection closed after it. */
+static enum MHD_Result
+respond_framing_refused(struct MHD_Connection *connection)
+{
+	static const char body[] =
+		"the body's length is given more than once (Content-Length and Transfer-Encoding)\n";
+	struct MHD_Response *response;
+	enum MHD_Result ret;
+
+	response = MHD_create_response_from_buffer(
+		sizeof(body) - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+	if (!response)
+		return MHD_NO;
+	MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
+				"text/plain; charset=utf-8");
+	MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = http_queue_response(connection, MHD_HTTP_BAD_REQUEST, response);
+	MHD_destroy_response(response);
+	return ret;
+}
+
 static enum MHD_Result dispatch(struct http_server *server,
 				struct MHD_Connection *connection,
 				const char *path, const char *method,
@@ -555,6 +609,9 @@ static enum MHD_Result dispatch(struct http_server *server,
 	enum MHD_Result ret;
 	unsigned status = 0;
 
+	/* before anything acts on a request whose end is in doubt */
+	if (pending->framing_ambiguous)
+		return respond_framing_refused(connection);
 	/* the body first, so that a refused request can be told apart */
 	if (pending->body.len) {
 		outbuf_putc(&pending->body, '\0');
@@ -695,6 +752,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *connection,
 		if (!pending)
 			return MHD_NO;
 		pending->counted = true;
+		pending->framing_ambiguous = framing_ambiguous(connection);
 		*con_cls = pending;
 		conn->pending = pending;
 		pthread_mutex_lock(&server->lock);

@@ -1115,6 +1115,36 @@ static void huge_query_refused_without_leaking(void **state)
 	free(raw);
 }
 
+/*
+ * A request that gives its body's length twice is refused before any route
+ * acts on it (400, not the 405 a POST to the metrics path gets), and its
+ * connection closes.
+ */
+static void ambiguous_body_length_is_refused(void **state)
+{
+	static const char *const ambiguous[] = {
+		"POST /metrics HTTP/1.1\r\nHost: x\r\n"
+		"Content-Length: 2\r\nContent-Length: 7\r\n\r\n{}",
+		"POST /metrics HTTP/1.1\r\nHost: x\r\n"
+		"Content-Length: 2\r\ncontent-length: 2\r\n\r\n{}",
+		"POST /metrics HTTP/1.1\r\nHost: x\r\n"
+		"Content-Length: 7\r\nTransfer-Encoding: chunked\r\n\r\n"
+		"2\r\n{}\r\n0\r\n\r\n",
+	};
+	struct fixture *f = fixture_start();
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ambiguous) / sizeof(ambiguous[0]); i++)
+		assert_int_equal(raw_exchange(f->port, ambiguous[i]), 400);
+	assert_int_equal(raw_exchange(f->port,
+				      "POST /metrics HTTP/1.1\r\nHost: x\r\n"
+				      "Content-Length: 2\r\n"
+				      "Connection: close\r\n\r\n{}"),
+			 405);
+	fixture_stop(f);
+}
+
 #define IDLE_CLIENTS 70
 #define PER_ADDRESS_LIMIT 64 /* HTTP_PER_IP_CONNECTIONS in http.c */
 
@@ -1213,6 +1243,7 @@ int main(void)
 		cmocka_unit_test(address_split_forms),
 		cmocka_unit_test(huge_query_refused_without_leaking),
 		cmocka_unit_test(idle_connections_are_limited_per_address),
+		cmocka_unit_test(ambiguous_body_length_is_refused),
 	};
 
 	/* one arena, so mallinfo2 sees the connection threads' memory */
