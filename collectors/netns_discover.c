@@ -84,7 +84,8 @@ static int sightings_add_scan(struct sightings *list,
 			return -ENOMEM;
 		t->mount_path = scan->mounts[i].path;
 	}
-	for (i = 0; i < scan->n_holders; i++) {
+	/* holders are only reached through pidfds, never by opening */
+	for (i = 0; scan->holders_reachable && i < scan->n_holders; i++) {
 		const struct ns_holder *holder = &scan->holders[i];
 
 		if (holder->type != NS_TYPE_NET)
@@ -368,12 +369,8 @@ static int open_expected(const char *path, uint64_t expected)
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
-		/*
-		 * ESRCH: the process is exiting; ENOTDIR: a directory went;
-		 * ENXIO: the path is a socket now (a holder's descriptor
-		 * number was reused)
-		 */
-		if (err == -ESRCH || err == -ENOTDIR || err == -ENXIO)
+		/* ESRCH: the process is exiting; ENOTDIR: a directory went */
+		if (err == -ESRCH || err == -ENOTDIR)
 			err = -ENOENT;
 		return err;
 	}
@@ -391,9 +388,8 @@ static int open_expected(const char *path, uint64_t expected)
 
 /*
  * Writes the way-th path to target into path: its name, its mount, its
- * process, its holder's nsfs descriptor (reopened through procfs, which
- * checks ptrace read access as /proc/PID/ns does). Returns false when the
- * target has no such way (or it is longer than PATH_MAX).
+ * process. Returns false when the target has no such way (or it is longer
+ * than PATH_MAX).
  */
 static bool target_path(const struct netns_target *target,
 			const struct config *config, int way, char *path)
@@ -410,32 +406,31 @@ static bool target_path(const struct netns_target *target,
 	else if (way == 2 && target->pid > 0)
 		n = snprintf(path, PATH_MAX, "%s/%d/ns/net", config->procfs,
 			     (int)target->pid);
-	else if (way == 3 && target->holder_pid > 0 && !target->holder_socket)
-		n = snprintf(path, PATH_MAX, "%s/%d/fd/%d", config->procfs,
-			     (int)target->holder_pid, target->holder_fd);
 	return n >= 0 && n < PATH_MAX;
 }
 
 /*
- * The namespace a holder's socket was made in, kept only when it is the
- * target's. Returns the fd, -ENOENT when the socket or its process is gone
- * or the descriptor now is another, or another negative errno.
+ * The target's namespace through its holder: the holder's nsfs descriptor
+ * duplicated, or the namespace its socket was made in. Kept only when it
+ * is the target's. Returns the fd, -ENOENT when the process or descriptor
+ * is gone or the number now is another file's, or another negative errno.
  */
-static int open_socket_holder(const struct netns_target *target)
+static int open_holder(const struct netns_target *target)
 {
 	uint64_t inode;
 	int fd, err;
 
-	fd = ns_socket_netns(target->holder_pid, target->holder_fd);
+	fd = target->holder_socket
+		     ? ns_socket_netns(target->holder_pid, target->holder_fd)
+		     : ns_fd_dup(target->holder_pid, target->holder_fd);
+	/*
+	 * ESRCH: the process exited; EBADF: the descriptor was closed;
+	 * ENOTSOCK, ENOTTY: a socket's number now is another file's
+	 */
+	if (fd == -ESRCH || fd == -EBADF || fd == -ENOTSOCK || fd == -ENOTTY)
+		return -ENOENT;
 	if (fd < 0)
-		/*
-		 * ESRCH: the process exited; EBADF: the socket was closed;
-		 * ENOTSOCK, ENOTTY: its number now is another file's
-		 */
-		return fd == -ESRCH || fd == -EBADF || fd == -ENOTSOCK ||
-				       fd == -ENOTTY
-			       ? -ENOENT
-			       : fd;
+		return fd;
 	err = nsfs_fd_inode(fd, &inode);
 	if (!err && inode != target->inode)
 		err = -ENOENT;
@@ -446,16 +441,14 @@ static int open_socket_holder(const struct netns_target *target)
 	return fd;
 }
 
-/* Opens target the way-th way (0-4); -ENOENT when it has no such way. */
+/* Opens target the way-th way (0-3); -ENOENT when it has no such way. */
 static int open_way(const struct netns_target *target,
 		    const struct config *config, int way)
 {
 	char path[PATH_MAX];
 
-	if (way == 4)
-		return target->holder_pid > 0 && target->holder_socket
-			       ? open_socket_holder(target)
-			       : -ENOENT;
+	if (way == 3)
+		return target->holder_pid > 0 ? open_holder(target) : -ENOENT;
 	if (!target_path(target, config, way, path))
 		return -ENOENT;
 	return open_expected(path, target->inode);
@@ -466,7 +459,7 @@ int netns_target_open(const struct netns_target *target,
 {
 	int way, fd, err = -ENOENT;
 
-	for (way = 0; way < 5; way++) {
+	for (way = 0; way < 4; way++) {
 		fd = open_way(target, config, way);
 		if (fd >= 0)
 			return fd;

@@ -33,8 +33,9 @@ struct netns_target {
 	/*
 	 * A process holding it through its descriptor holder_fd: an open
 	 * nsfs file, or, when holder_socket, a socket made in it. The only
-	 * way into a namespace no process is in and no mount names.
-	 * holder_pid is 0 when no holder was seen.
+	 * way into a namespace no process is in and no mount names; taken
+	 * with pidfd_getfd, so holder_pid is in the exporter's own PID
+	 * namespace. holder_pid is 0 when no holder was seen.
 	 */
 	pid_t holder_pid;
 	int holder_fd;

@@ -214,9 +214,8 @@ void ns_fd_scanner_release(struct ns_fd_scanner *scanner)
 	scanner->cap_refs = 0;
 }
 
-int ns_fd_dup_nsfs(pid_t pid, int fd, dev_t nsfs_dev, uint64_t inode)
+int ns_fd_dup(pid_t pid, int fd)
 {
-	struct stat st;
 	int pidfd, copy, err;
 
 	pidfd = pidfd_open(pid, 0);
@@ -225,8 +224,17 @@ int ns_fd_dup_nsfs(pid_t pid, int fd, dev_t nsfs_dev, uint64_t inode)
 	copy = pidfd_getfd(pidfd, fd, 0);
 	err = copy < 0 ? -errno : 0;
 	close(pidfd);
-	if (err)
-		return err;
+	return err ? err : copy;
+}
+
+int ns_fd_dup_nsfs(pid_t pid, int fd, dev_t nsfs_dev, uint64_t inode)
+{
+	struct stat st;
+	int copy;
+
+	copy = ns_fd_dup(pid, fd);
+	if (copy < 0)
+		return copy;
 	if (fstat(copy, &st) < 0 || st.st_dev != nsfs_dev ||
 	    !S_ISREG(st.st_mode) || (uint64_t)st.st_ino != inode) {
 		close(copy);

@@ -71,10 +71,16 @@ void ns_fd_scanner_release(struct ns_fd_scanner *scanner);
 /*
  * Duplicates descriptor fd of process pid into the exporter with
  * pidfd_getfd (PTRACE_MODE_ATTACH: CAP_SYS_PTRACE for other users'
- * processes), opening nothing, and checks that it is still the nsfs file
- * with the given inode, since the number may have been reused. pid is in
- * the exporter's own PID namespace. Returns the new fd (O_CLOEXEC; the
- * caller closes it) or a negative errno.
+ * processes). Nothing is opened, so whatever the number now refers to (a
+ * device, a FIFO) sees nothing. pid is in the exporter's own PID
+ * namespace. Returns the new fd (O_CLOEXEC; the caller closes it) or a
+ * negative errno (-ESRCH: no such process; -EBADF: no such descriptor).
+ */
+int ns_fd_dup(pid_t pid, int fd);
+
+/*
+ * ns_fd_dup, checking that the copy is still the nsfs file with the given
+ * inode, since the number may have been reused (-ESTALE when it is not).
  */
 int ns_fd_dup_nsfs(pid_t pid, int fd, dev_t nsfs_dev, uint64_t inode);
 

@@ -1214,6 +1214,7 @@ static void scan_self(struct scan_state *st)
 	}
 	st->pidfd_ok = st->self_pid == getpid() && !fstatfs(st->proc_fd, &fs) &&
 		       fs.f_type == PROC_SUPER_MAGIC;
+	st->scan->holders_reachable = st->pidfd_ok;
 	if (!fstatat(st->proc_fd, "self/ns/user", &self, 0))
 		st->own_userns = (uint64_t)self.st_ino;
 

@@ -157,6 +157,11 @@ struct ns_scan {
 
 	/* the descriptor scan ran (the nsfs device was found) */
 	bool fd_holders_scanned;
+	/*
+	 * holder PIDs are in the exporter's own PID namespace, so a holder's
+	 * descriptor can be duplicated (ns_fd_dup)
+	 */
+	bool holders_reachable;
 	/* the socket scan ran (requested, and PIDs are the exporter's own) */
 	bool socket_holders_scanned;
 	/* sorted by type, inode, kind, pid */

@@ -1172,7 +1172,7 @@ static void target_open_goes_through_holders(void **state)
 	const char *ns = PREFIX "held";
 	struct config config = test_config(0);
 	struct netns_target target;
-	int nsfs, home, sock;
+	int nsfs, home, sock, pipe_fds[2];
 
 	(void)state;
 	must_run("ip", "netns", "add", ns);
@@ -1195,9 +1195,15 @@ static void target_open_goes_through_holders(void **state)
 	assert_opens_target(&target, &config);
 	close(nsfs);
 
-	/* the number now is a socket's: not taken for an nsfs file */
+	/* the number now is a socket's or a pipe's: not taken for nsfs */
 	target.holder_fd = sock;
 	assert_int_equal(netns_target_open(&target, &config), -ENOENT);
+	assert_int_equal(pipe2(pipe_fds, O_CLOEXEC), 0);
+	target.holder_fd = pipe_fds[0];
+	assert_int_equal(netns_target_open(&target, &config), -ENOENT);
+	close(pipe_fds[0]);
+	close(pipe_fds[1]);
+	target.holder_fd = sock;
 
 	/* the socket alone: asked which namespace it was made in */
 	target.holder_socket = true;
