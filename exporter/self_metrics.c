@@ -15,6 +15,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
+/* generated at build time: NSE_REVISION */
+#include "nse_revision.h"
+
 #ifndef NSE_LIBMNL_VERSION
 #define NSE_LIBMNL_VERSION "unknown"
 #endif

@@ -13,6 +13,7 @@
 #include <microhttpd.h>
 
 #include "flags.h"
+#include "nse_revision.h"
 
 static int no_collect(struct scrape *scrape, struct collector_result *result)
 {

@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "nse_revision.h"
 #include "scrape_runner.h"
 #include "self_metrics.h"
 
