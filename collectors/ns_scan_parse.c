@@ -285,6 +285,30 @@ int ns_mountinfo_parse(const char *line, size_t len, enum ns_type *type,
 	return 1;
 }
 
+int ns_mountinfo_propagation(const char *line, size_t len, char *path,
+			     size_t path_size, bool *shared)
+{
+	struct field fields[MOUNTINFO_MAX_FIELDS];
+	const struct field *point;
+	int n, i;
+
+	n = mountinfo_split(line, len, fields);
+	if (n < MOUNTINFO_FIXED_FIELDS + 2 || !field_is_number(&fields[0]))
+		return -EINVAL;
+	point = &fields[4];
+	if (path_size < point->len + 1)
+		return -EINVAL;
+	*shared = false;
+	for (i = MOUNTINFO_FIXED_FIELDS; i < n && !field_is(&fields[i], "-");
+	     i++)
+		if (fields[i].len > 7 && !memcmp(fields[i].text, "shared:", 7))
+			*shared = true;
+	if (i >= n)
+		return -EINVAL; /* no "-" before the file system type */
+	ns_mount_path_unescape(point->text, point->len, path);
+	return 0;
+}
+
 int ns_sysctl_parse(const char *text, long long *value)
 {
 	const char *p = text, *end = text + strlen(text);

@@ -78,6 +78,15 @@ int ns_mountinfo_parse(const char *line, size_t len, enum ns_type *type,
 		       uint64_t *inode, char *path, size_t path_size);
 
 /*
+ * Parses one mountinfo line of any file system for its mount point
+ * (decoded into path, which must hold len + 1 bytes) and whether the mount
+ * is shared ("shared:N": mounts made under it propagate to its peer
+ * group). Returns 0, or -EINVAL for a malformed line.
+ */
+int ns_mountinfo_propagation(const char *line, size_t len, char *path,
+			     size_t path_size, bool *shared);
+
+/*
  * Parses the text of a sysctl holding one integer (such as
  * /proc/sys/user/max_net_namespaces), with optional trailing white space.
  * Returns 0 or -EINVAL.

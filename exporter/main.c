@@ -16,6 +16,7 @@
 #include "flags.h"
 #include "http.h"
 #include "log.h"
+#include "netns_admin.h"
 #include "registry.h"
 #include "scrape_runner.h"
 #include "self_metrics.h"
@@ -138,6 +139,8 @@ static int serve(const struct flags *flags,
 	runner = scrape_runner_new(&flags->config, collectors, enabled,
 				   n_collectors);
 	api = admin_api_new(&netns, access);
+	if (api && web_access_admin_enabled(access))
+		netns_admin_mount_check(&netns);
 	if (runner && api)
 		server = http_server_new(&flags->config, runner);
 	err = server ? access_install(server, access, api) : -errno;

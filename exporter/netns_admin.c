@@ -32,6 +32,7 @@
 #include "json.h"
 #include "log.h"
 #include "netns_admin.h"
+#include "ns_scan_parse.h"
 #include "rtnl.h"
 
 #ifndef NSFS_MAGIC
@@ -732,4 +733,122 @@ void netns_admin_list_json(const struct netns_admin_entry *entries, size_t n,
 		netns_admin_entry_json(&entries[i], out);
 	}
 	outbuf_puts(out, n ? "\n]\n" : "]\n");
+}
+
+/* Whether mount point point is path or one of its parents. */
+static bool mount_covers(const char *point, const char *path)
+{
+	size_t len = strlen(point);
+
+	if (!strcmp(point, "/"))
+		return path[0] == '/';
+	return !strncmp(point, path, len) &&
+	       (path[len] == '\0' || path[len] == '/');
+}
+
+int netns_admin_dir_mount(const char *mountinfo, size_t len, const char *dir,
+			  char *point, size_t point_size)
+{
+	const char *line = mountinfo, *end = mountinfo + len, *eol;
+	char *candidate = malloc(point_size);
+	size_t best_len = 0;
+	int found = -ENOENT;
+	bool shared;
+
+	if (!candidate)
+		return -ENOMEM;
+	for (; line < end; line = eol + 1) {
+		eol = memchr(line, '\n', (size_t)(end - line));
+		if (!eol)
+			eol = end;
+		if (ns_mountinfo_propagation(line, (size_t)(eol - line),
+					     candidate, point_size,
+					     &shared) < 0 ||
+		    !mount_covers(candidate, dir) ||
+		    strlen(candidate) < best_len)
+			continue;
+		/* a longer mount point, or one stacked on the same: this one */
+		best_len = strlen(candidate);
+		strcpy(point, candidate);
+		found = shared;
+	}
+	free(candidate);
+	return found;
+}
+
+/* The whole of a small procfs file, NUL-terminated; NULL with errno set. */
+static char *procfs_text(const char *path, size_t *len)
+{
+	FILE *file = fopen(path, "re");
+	char *text = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!file)
+		return NULL;
+	n = getdelim(&text, &cap, '\0', file);
+	fclose(file);
+	if (n < 0) {
+		free(text);
+		return NULL;
+	}
+	*len = (size_t)n;
+	return text;
+}
+
+/*
+ * The inode of the host's mount namespace, that of kthreadd (PID 2, which
+ * the kernel starts in the initial namespaces); 0 when procfs does not
+ * show it (a PID namespace of our own) or we may not look.
+ */
+static uint64_t host_mnt_inode(const char *procfs)
+{
+	char path[PATH_MAX], comm[32] = "";
+	struct stat st;
+	FILE *file;
+
+	snprintf(path, sizeof(path), "%s/2/comm", procfs);
+	file = fopen(path, "re");
+	if (!file)
+		return 0;
+	if (!fgets(comm, sizeof(comm), file))
+		comm[0] = '\0';
+	fclose(file);
+	snprintf(path, sizeof(path), "%s/2/ns/mnt", procfs);
+	if (strcmp(comm, "kthreadd\n") || stat(path, &st) < 0)
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+void netns_admin_mount_check(const struct netns_admin *admin)
+{
+	char path[PATH_MAX], *mountinfo, *point = NULL;
+	uint64_t host;
+	struct stat own;
+	size_t len = 0;
+	int shared = -ENOENT;
+
+	snprintf(path, sizeof(path), "%s/self/ns/mnt", admin->procfs);
+	host = host_mnt_inode(admin->procfs);
+	if (host && !stat(path, &own) && (uint64_t)own.st_ino == host) {
+		log_debug("the admin API mounts in the host's mount namespace",
+			  "dir", admin->dir, NULL);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/self/mountinfo", admin->procfs);
+	mountinfo = procfs_text(path, &len);
+	if (mountinfo && (point = malloc(len + 1)))
+		shared = netns_admin_dir_mount(mountinfo, len, admin->dir,
+					       point, len + 1);
+	if (shared == 1)
+		log_info(
+			"the admin API's mounts reach other mount namespaces through the shared mount the netns directory lies on",
+			"dir", admin->dir, "mount", point, NULL);
+	else
+		log_warn(
+			host ? "the exporter has a mount namespace of its own and the netns directory is not on a shared mount: namespaces the admin API creates stay invisible to `ip netns` on the host; run it in the host's mount namespace, or give the directory Bidirectional propagation"
+			     : "the exporter cannot see the host's mount namespace and the netns directory is not on a shared mount: namespaces the admin API creates may stay invisible to `ip netns` on the host",
+			"dir", admin->dir, "mount", point ? point : "", NULL);
+	free(point);
+	free(mountinfo);
 }

@@ -139,4 +139,25 @@ int netns_admin_http_status(const struct netns_admin_failure *fail);
 void netns_admin_error_text(const struct netns_admin_failure *fail, char *buf,
 			    size_t len);
 
+/*
+ * The mount that dir lies on according to mountinfo (the text of a
+ * /proc/PID/mountinfo): the one whose mount point is dir or its nearest
+ * parent, the last listed when several are stacked there. Writes its
+ * mount point into point (point_size at least the longest line + 1) and
+ * returns 1 when it is shared (mounts made under it reach its peers in
+ * other mount namespaces), 0 when not, -ENOENT when no mount covers dir.
+ */
+int netns_admin_dir_mount(const char *mountinfo, size_t len, const char *dir,
+			  char *point, size_t point_size);
+
+/*
+ * Tells at start-up whether the admin API's mounts will be seen outside
+ * the exporter: fine in the host's mount namespace (that of kthreadd, when
+ * procfs shows it); in a mount namespace of its own only when the mount
+ * the netns directory lies on is shared (Kubernetes' Bidirectional
+ * propagation), else a warning says that `ip netns` elsewhere will not
+ * see what the API creates.
+ */
+void netns_admin_mount_check(const struct netns_admin *admin);
+
 #endif

@@ -288,9 +288,66 @@ static void error_bodies_are_json(void **state)
 	outbuf_release(&out);
 }
 
+/*
+ * Which mount the netns directory lies on, and whether mounts made under
+ * it reach other mount namespaces: the nearest mount point, not a longer
+ * name that merely starts the same; the last of two stacked ones; escaped
+ * mount points; a "master" (receives, does not send) is not shared.
+ */
+static void netns_directory_mount_is_found(void **state)
+{
+	static const char mountinfo[] =
+		"22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw\n"
+		"25 22 0:23 / /run rw,nosuid master:5 - tmpfs tmpfs rw\n"
+		"26 25 0:23 /netns /run/netns rw shared:7 - tmpfs tmpfs rw\n"
+		"27 25 0:24 / /run/netns2 rw - tmpfs tmpfs rw\n"
+		"not a mountinfo line\n"
+		"28 25 0:25 / /run/with\\040space rw shared:9 master:2 - tmpfs tmpfs rw\n"
+		"29 26 0:4 net:[4026532000] /run/netns/blue rw shared:8 - nsfs nsfs rw\n"
+		"30 25 0:26 / /var/run/netns rw shared:10 - tmpfs tmpfs rw\n"
+		"31 30 0:27 / /var/run/netns rw - tmpfs tmpfs rw";
+	size_t len = sizeof(mountinfo) - 1;
+	char point[sizeof(mountinfo)];
+
+	(void)state;
+	assert_int_equal(netns_admin_dir_mount(mountinfo, len, "/run/netns",
+					       point, sizeof(point)),
+			 1);
+	assert_string_equal(point, "/run/netns");
+	assert_int_equal(netns_admin_dir_mount(mountinfo, len, "/run/netns2",
+					       point, sizeof(point)),
+			 0);
+	assert_string_equal(point, "/run/netns2");
+	assert_int_equal(netns_admin_dir_mount(mountinfo, len, "/run/netnsx",
+					       point, sizeof(point)),
+			 0);
+	assert_string_equal(point, "/run");
+	assert_int_equal(netns_admin_dir_mount(mountinfo, len,
+					       "/run/with space/netns", point,
+					       sizeof(point)),
+			 1);
+	assert_string_equal(point, "/run/with space");
+	assert_int_equal(netns_admin_dir_mount(mountinfo, len, "/srv/netns",
+					       point, sizeof(point)),
+			 1);
+	assert_string_equal(point, "/");
+	/* stacked: the one on top, listed last, is what a new mount meets */
+	assert_int_equal(netns_admin_dir_mount(mountinfo, len, "/var/run/netns",
+					       point, sizeof(point)),
+			 0);
+	assert_string_equal(point, "/var/run/netns");
+	assert_int_equal(netns_admin_dir_mount(mountinfo, len, "relative",
+					       point, sizeof(point)),
+			 -ENOENT);
+	assert_int_equal(netns_admin_dir_mount("", 0, "/run/netns", point,
+					       sizeof(point)),
+			 -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(netns_directory_mount_is_found),
 		cmocka_unit_test(create_names_follow_the_strict_rule),
 		cmocka_unit_test(delete_names_take_whatever_ip_netns_makes),
 		cmocka_unit_test(path_segments_decode_without_escaping),

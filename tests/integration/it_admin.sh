@@ -469,6 +469,24 @@ done >"$work_dir/same.txt"
 check_eq "one name, 80 racing requests: only 201, 204, 404, 409" "" \
 	"$(grep -v -x -e 201 -e 204 -e 404 -e 409 "$work_dir/same.txt")"
 api_status "${AUTH[@]}" -X DELETE "$URL/api/v1/netns/$same" >/dev/null
+check_eq "in the host's mount namespace: no warning about mounts" 0 \
+	"$(grep -c 'stay invisible' "$work_dir/exporter.log")"
 stop_exporter
+
+# Started in a private mount namespace of the test's own, the exporter
+# warns that what the API creates would not be seen on the host.
+timeout 10 unshare --mount --propagation private "$EXPORTER" \
+	--web.listen-address=127.0.0.1:0 --admin.config.file="$work_dir/admin.yml" \
+	>"$work_dir/private.log" 2>&1 &
+private_pid=$!
+started_pids+=("$private_pid")
+private_warned()
+{
+	grep -q 'level=warn msg="the exporter has a mount namespace of its own and the netns directory is not on a shared mount' \
+		"$work_dir/private.log"
+}
+check_cmd "in a private mount namespace: the admin API warns" wait_until private_warned
+kill "$private_pid" 2>/dev/null
+wait "$private_pid" 2>/dev/null
 
 finish
