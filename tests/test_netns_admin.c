@@ -306,39 +306,33 @@ static void netns_directory_mount_is_found(void **state)
 		"29 26 0:4 net:[4026532000] /run/netns/blue rw shared:8 - nsfs nsfs rw\n"
 		"30 25 0:26 / /var/run/netns rw shared:10 - tmpfs tmpfs rw\n"
 		"31 30 0:27 / /var/run/netns rw - tmpfs tmpfs rw";
-	size_t len = sizeof(mountinfo) - 1;
+	static const struct {
+		const char *dir;
+		int shared;
+		const char *point;
+	} cases[] = {
+		{"/run/netns", 1, "/run/netns"},
+		{"/run/netns2", 0, "/run/netns2"},
+		{"/run/netnsx", 0, "/run"},
+		{"/run/with space/netns", 1, "/run/with space"},
+		{"/srv/netns", 1, "/"},
+		/* stacked: the one on top, listed last, is what a mount meets
+		 */
+		{"/var/run/netns", 0, "/var/run/netns"},
+		{"relative", -ENOENT, NULL},
+	};
+	size_t len = sizeof(mountinfo) - 1, i;
 	char point[sizeof(mountinfo)];
 
 	(void)state;
-	assert_int_equal(netns_admin_dir_mount(mountinfo, len, "/run/netns",
-					       point, sizeof(point)),
-			 1);
-	assert_string_equal(point, "/run/netns");
-	assert_int_equal(netns_admin_dir_mount(mountinfo, len, "/run/netns2",
-					       point, sizeof(point)),
-			 0);
-	assert_string_equal(point, "/run/netns2");
-	assert_int_equal(netns_admin_dir_mount(mountinfo, len, "/run/netnsx",
-					       point, sizeof(point)),
-			 0);
-	assert_string_equal(point, "/run");
-	assert_int_equal(netns_admin_dir_mount(mountinfo, len,
-					       "/run/with space/netns", point,
-					       sizeof(point)),
-			 1);
-	assert_string_equal(point, "/run/with space");
-	assert_int_equal(netns_admin_dir_mount(mountinfo, len, "/srv/netns",
-					       point, sizeof(point)),
-			 1);
-	assert_string_equal(point, "/");
-	/* stacked: the one on top, listed last, is what a new mount meets */
-	assert_int_equal(netns_admin_dir_mount(mountinfo, len, "/var/run/netns",
-					       point, sizeof(point)),
-			 0);
-	assert_string_equal(point, "/var/run/netns");
-	assert_int_equal(netns_admin_dir_mount(mountinfo, len, "relative",
-					       point, sizeof(point)),
-			 -ENOENT);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(netns_admin_dir_mount(mountinfo, len,
+						       cases[i].dir, point,
+						       sizeof(point)),
+				 cases[i].shared);
+		if (cases[i].point)
+			assert_string_equal(point, cases[i].point);
+	}
 	assert_int_equal(netns_admin_dir_mount("", 0, "/run/netns", point,
 					       sizeof(point)),
 			 -ENOENT);
