@@ -89,9 +89,8 @@ struct http_server {
 struct http_pending {
 	struct outbuf body;
 	bool too_large;
-	bool framing_ambiguous; /* see framing_ambiguous() */
-	bool counted;		/* the access handler has seen the request */
-	char *raw_uri;		/* as sent, before libmicrohttpd decoded it */
+	bool counted;  /* the access handler has seen the request */
+	char *raw_uri; /* as sent, before libmicrohttpd decoded it */
 };
 
 /*
@@ -544,7 +543,10 @@ static enum MHD_Result framing_count(void *cls, enum MHD_ValueKind kind,
 
 	(void)kind;
 	(void)value;
-	if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
+	/* "Content-Length :" is still the length to a lenient proxy */
+	if (strpbrk(key, " \t"))
+		counts[2]++;
+	else if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
 		counts[0]++;
 	else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING))
 		counts[1]++;
@@ -552,20 +554,22 @@ static enum MHD_Result framing_count(void *cls, enum MHD_ValueKind kind,
 }
 
 /*
- * Whether the request tells its body's length more than once: two
- * Content-Length headers, or one beside Transfer-Encoding. libmicrohttpd
- * 0.9.75 picks one reading and goes on; a proxy in front may have picked
- * the other, and the next request on the connection would then be read
- * from the middle of this body (request smuggling). RFC 9112 (6.3) makes
- * such a request an error.
+ * Whether the request's framing is in doubt: two Content-Length headers,
+ * one beside Transfer-Encoding, or a header name with white space before
+ * its colon (which libmicrohttpd 0.9.75 keeps in the name, while a proxy
+ * may strip it). libmicrohttpd picks one reading and goes on; a proxy in
+ * front may have picked another, and the next request on the connection
+ * would then be read from the middle of this body (request smuggling).
+ * RFC 9112 (5.1, 6.3) makes each of these an error.
  */
 static bool framing_ambiguous(struct MHD_Connection *connection)
 {
-	unsigned counts[2] = {0, 0};
+	unsigned counts[3] = {0, 0, 0};
 
 	MHD_get_connection_values(connection, MHD_HEADER_KIND, framing_count,
 				  counts);
-	return counts[0] > 1 || counts[1] > 1 || (counts[0] && counts[1]);
+	return counts[0] > 1 || counts[1] > 1 || (counts[0] && counts[1]) ||
+	       counts[2];
 }
 
 /* 400 for an ambiguous request, and the connection closed after it. */
@@ -573,7 +577,7 @@ static enum MHD_Result
 respond_framing_refused(struct MHD_Connection *connection)
 {
 	static const char body[] =
-		"the body's length is given more than once (Content-Length and Transfer-Encoding)\n";
+		"the request's framing is ambiguous: its body's length is given more than once, or a header name has white space before its colon\n";
 	struct MHD_Response *response;
 	enum MHD_Result ret;
 
@@ -609,9 +613,6 @@ static enum MHD_Result dispatch(struct http_server *server,
 	enum MHD_Result ret;
 	unsigned status = 0;
 
-	/* before anything acts on a request whose end is in doubt */
-	if (pending->framing_ambiguous)
-		return respond_framing_refused(connection);
 	/* the body first, so that a refused request can be told apart */
 	if (pending->body.len) {
 		outbuf_putc(&pending->body, '\0');
@@ -752,12 +753,14 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *connection,
 		if (!pending)
 			return MHD_NO;
 		pending->counted = true;
-		pending->framing_ambiguous = framing_ambiguous(connection);
 		*con_cls = pending;
 		conn->pending = pending;
 		pthread_mutex_lock(&server->lock);
 		server->in_flight++;
 		pthread_mutex_unlock(&server->lock);
+		/* at once: waiting for a body whose end is in doubt may hang */
+		if (framing_ambiguous(connection))
+			return respond_framing_refused(connection);
 		return MHD_YES;
 	}
 	/* the body arrives in parts; one too large is read and dropped */

@@ -1130,6 +1130,18 @@ static void ambiguous_body_length_is_refused(void **state)
 		"POST /metrics HTTP/1.1\r\nHost: x\r\n"
 		"Content-Length: 7\r\nTransfer-Encoding: chunked\r\n\r\n"
 		"2\r\n{}\r\n0\r\n\r\n",
+		/* white space before the colon: a proxy may read the length */
+		"GET /-/healthy HTTP/1.1\r\nHost: x\r\n"
+		"Content-Length : 44\r\nTransfer-Encoding: chunked\r\n\r\n"
+		"0\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /-/healthy HTTP/1.1\r\nHost: x\r\n"
+		"Content-Length\t: 0\r\n\r\n",
+		/* a body that never ends: answered without waiting for it */
+		"POST /metrics HTTP/1.1\r\nHost: x\r\n"
+		"Content-Length: 0\r\nTransfer-Encoding: identity\r\n\r\n",
+		"POST /metrics HTTP/1.1\r\nHost: x\r\n"
+		"Content-Length: 9\r\nTransfer-Encoding: chunked\r\n\r\n"
+		"5\r\nab",
 	};
 	struct fixture *f = fixture_start();
 	size_t i;
