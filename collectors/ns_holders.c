@@ -90,13 +90,24 @@ static int table_pidfd_get(struct table_pidfd *pidfd)
  */
 static int socket_netns_fd(int pidfd, int fd)
 {
+	struct stat st;
 	int sock, netns, err;
 
 	sock = pidfd_getfd(pidfd, fd, 0);
 	if (sock < 0)
 		return -errno;
-	netns = ioctl(sock, SIOCGSKNS);
-	err = netns < 0 ? -errno : netns;
+	/*
+	 * The number may hold another file by now: ask only a socket (an
+	 * ioctl means something else to a tty or a device)
+	 */
+	if (fstat(sock, &st) < 0)
+		err = -errno;
+	else if (!S_ISSOCK(st.st_mode))
+		err = -ENOTSOCK;
+	else if ((netns = ioctl(sock, SIOCGSKNS)) < 0)
+		err = -errno;
+	else
+		err = netns;
 	close(sock);
 	return err;
 }

@@ -1172,7 +1172,7 @@ static void target_open_goes_through_holders(void **state)
 	const char *ns = PREFIX "held";
 	struct config config = test_config(0);
 	struct netns_target target;
-	int nsfs, home, sock, pipe_fds[2];
+	int nsfs, home, sock, pipe_fds[2], master, tty;
 
 	(void)state;
 	must_run("ip", "netns", "add", ns);
@@ -1208,6 +1208,21 @@ static void target_open_goes_through_holders(void **state)
 	/* the socket alone: asked which namespace it was made in */
 	target.holder_socket = true;
 	assert_opens_target(&target, &config);
+
+	/*
+	 * The number now is a hung-up terminal's, whose ioctls all fail with
+	 * EIO: it is not asked at all, and reads as gone
+	 */
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(master >= 0);
+	assert_int_equal(unlockpt(master), 0);
+	tty = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(tty >= 0);
+	close(master);
+	target.holder_fd = tty;
+	assert_int_equal(netns_target_open(&target, &config), -ENOENT);
+	close(tty);
+	target.holder_fd = sock;
 
 	/* a socket of the exporter's own namespace is not the target */
 	close(sock);
