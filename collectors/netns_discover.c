@@ -362,28 +362,33 @@ void netns_targets_release(struct netns_targets *targets)
  */
 static int open_expected(const char *path, uint64_t expected)
 {
+	char reopen[64];
 	uint64_t inode = 0;
-	int fd, err;
+	int pin, fd, err;
 
-	/* O_NONBLOCK: should the path have become a FIFO, do not wait */
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0) {
+	/*
+	 * O_PATH opens nothing: a FIFO or a device put at the path (even
+	 * between two looks) sees no open() unless it proved to be nsfs
+	 */
+	pin = open(path, O_PATH | O_CLOEXEC);
+	if (pin < 0) {
 		err = -errno;
 		/* ESRCH: the process is exiting; ENOTDIR: a directory went */
-		if (err == -ESRCH || err == -ENOTDIR)
-			err = -ENOENT;
-		return err;
+		return err == -ESRCH || err == -ENOTDIR ? -ENOENT : err;
 	}
-	err = nsfs_fd_inode(fd, &inode);
+	err = nsfs_fd_inode(pin, &inode);
 	if (!err && inode != expected)
 		err = -ENOENT; /* the name or the PID now belongs to another */
 	if (err == -EINVAL)
 		err = -ENOENT;
-	if (err) {
-		close(fd);
-		return err;
+	if (!err) {
+		/* setns needs a real open; pin holds the very file checked */
+		snprintf(reopen, sizeof(reopen), "/proc/self/fd/%d", pin);
+		fd = open(reopen, O_RDONLY | O_CLOEXEC);
+		err = fd < 0 ? -errno : 0;
 	}
-	return fd;
+	close(pin);
+	return err ? err : fd;
 }
 
 /*

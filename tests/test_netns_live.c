@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1164,6 +1165,61 @@ static void target_open_checks_identity(void **state)
 }
 
 /*
+ * An entry of a netns directory that is a FIFO, with a writer waiting for
+ * a reader: opening the target must not be that reader, even when the
+ * FIFO has the very inode the target expects (as if swapped in after
+ * discovery).
+ */
+static void target_open_never_opens_what_is_not_nsfs(void **state)
+{
+	char dir[] = "/tmp/nsetest-fifo.XXXXXX", fifo[64], path[64], want[16];
+	struct config config = test_config(0);
+	struct netns_target target;
+	bool blocked = false;
+	struct stat st;
+	pid_t writer;
+	int status, fd, i;
+	char *text;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/entry", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(stat(fifo, &st), 0);
+	writer = fork();
+	assert_true(writer >= 0);
+	if (writer == 0)
+		_exit(open(fifo, O_WRONLY) < 0 ? 1
+					       : 0); /* waits for a reader */
+	/* the writer is blocked in openat before the target is opened */
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)writer);
+	snprintf(want, sizeof(want), "%d ", SYS_openat);
+	for (i = 0; i < 400; i++) {
+		text = shell_output("cat %s", path);
+		blocked = !strncmp(text, want, strlen(want));
+		free(text);
+		if (blocked)
+			break;
+		usleep(5000);
+	}
+	assert_true(blocked);
+	memset(&target, 0, sizeof(target));
+	config.netns_dirs[0] = dir;
+	target.name = (char *)"entry";
+	target.inode = (uint64_t)st.st_ino;
+	assert_int_equal(netns_target_open(&target, &config), -ENOENT);
+	usleep(200 * 1000);
+	assert_int_equal(waitpid(writer, &status, WNOHANG), 0);
+	/* let the writer go */
+	fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(waitpid(writer, &status, 0), writer);
+	close(fd);
+	unlink(fifo);
+	rmdir(dir);
+}
+
+/*
  * A namespace without a name, a mount or a process in it, kept alive by a
  * descriptor or a socket of a process outside: the holder is the way in.
  */
@@ -1264,6 +1320,7 @@ int main(void)
 		cmocka_unit_test_teardown(target_open_checks_identity, sweep),
 		cmocka_unit_test_teardown(target_open_goes_through_holders,
 					  sweep),
+		cmocka_unit_test(target_open_never_opens_what_is_not_nsfs),
 		cmocka_unit_test_teardown(
 			collector_names_peers_across_namespaces_exactly, sweep),
 	};
