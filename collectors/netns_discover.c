@@ -360,35 +360,13 @@ void netns_targets_release(struct netns_targets *targets)
  * Returns the fd, -ENOENT when the path leads elsewhere or nowhere, or
  * another negative errno.
  */
-static int open_expected(const char *path, uint64_t expected)
+static int open_expected(const char *path, uint64_t expected, bool link)
 {
-	char reopen[64];
-	uint64_t inode = 0;
-	int pin, fd, err;
+	int fd = link ? ns_open_link(AT_FDCWD, path, expected)
+		      : ns_open_pinned(AT_FDCWD, path, expected);
 
-	/*
-	 * O_PATH opens nothing: a FIFO or a device put at the path (even
-	 * between two looks) sees no open() unless it proved to be nsfs
-	 */
-	pin = open(path, O_PATH | O_CLOEXEC);
-	if (pin < 0) {
-		err = -errno;
-		/* ESRCH: the process is exiting; ENOTDIR: a directory went */
-		return err == -ESRCH || err == -ENOTDIR ? -ENOENT : err;
-	}
-	err = nsfs_fd_inode(pin, &inode);
-	if (!err && inode != expected)
-		err = -ENOENT; /* the name or the PID now belongs to another */
-	if (err == -EINVAL)
-		err = -ENOENT;
-	if (!err) {
-		/* setns needs a real open; pin holds the very file checked */
-		snprintf(reopen, sizeof(reopen), "/proc/self/fd/%d", pin);
-		fd = open(reopen, O_RDONLY | O_CLOEXEC);
-		err = fd < 0 ? -errno : 0;
-	}
-	close(pin);
-	return err ? err : fd;
+	/* ESRCH: the process is exiting; ENOTDIR: a directory went */
+	return fd == -ESRCH || fd == -ENOTDIR ? -ENOENT : fd;
 }
 
 /*
@@ -456,7 +434,8 @@ static int open_way(const struct netns_target *target,
 		return target->holder_pid > 0 ? open_holder(target) : -ENOENT;
 	if (!target_path(target, config, way, path))
 		return -ENOENT;
-	return open_expected(path, target->inode);
+	/* way 2 is a /proc/PID/ns link: nothing but nsfs can be there */
+	return open_expected(path, target->inode, way == 2);
 }
 
 int netns_target_open(const struct netns_target *target,

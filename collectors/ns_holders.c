@@ -5,12 +5,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/sockios.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -223,6 +226,54 @@ void ns_fd_scanner_release(struct ns_fd_scanner *scanner)
 	scanner->dirents = NULL;
 	scanner->n_refs = 0;
 	scanner->cap_refs = 0;
+}
+
+/* 0 when fd is the nsfs file inode, -ENOENT when another, or -errno. */
+static int nsfs_check(int fd, uint64_t inode)
+{
+	struct statfs fs;
+	struct stat st;
+
+	if (fstatfs(fd, &fs) < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	return fs.f_type == NSFS_MAGIC && (uint64_t)st.st_ino == inode
+		       ? 0
+		       : -ENOENT;
+}
+
+int ns_open_link(int dir_fd, const char *path, uint64_t inode)
+{
+	int fd, err;
+
+	fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = nsfs_check(fd, inode);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int ns_open_pinned(int dir_fd, const char *path, uint64_t inode)
+{
+	char reopen[64];
+	int pin, fd = -1, err;
+
+	pin = openat(dir_fd, path, O_PATH | O_CLOEXEC);
+	if (pin < 0)
+		return -errno;
+	err = nsfs_check(pin, inode);
+	if (!err) {
+		/* setns and the nsfs ioctls need a real open */
+		snprintf(reopen, sizeof(reopen), "/proc/self/fd/%d", pin);
+		fd = open(reopen, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			err = -errno;
+	}
+	close(pin);
+	return err ? err : fd;
 }
 
 int ns_fd_dup(pid_t pid, int fd)

@@ -69,6 +69,24 @@ int ns_fd_table_scan(struct ns_fd_scanner *scanner, pid_t pid,
 void ns_fd_scanner_release(struct ns_fd_scanner *scanner);
 
 /*
+ * Opens path (relative to dir_fd) for setns or an nsfs ioctl only once it
+ * proved to be the nsfs file with the given inode: it is pinned with
+ * O_PATH first, which opens nothing, so a FIFO or a device put at the path
+ * (even after an earlier look) sees no open(); the pinned file itself is
+ * then opened through /proc/self/fd. Returns the fd (O_CLOEXEC), -ENOENT
+ * when the path leads to another file or to none, or another negative
+ * errno.
+ */
+int ns_open_pinned(int dir_fd, const char *path, uint64_t inode);
+
+/*
+ * ns_open_pinned for a /proc/PID/ns/<type> link, which leads to an nsfs
+ * file or nowhere, never to a FIFO or a device: opened at once, then
+ * checked, which saves two system calls per namespace on the scan.
+ */
+int ns_open_link(int dir_fd, const char *path, uint64_t inode);
+
+/*
  * Duplicates descriptor fd of process pid into the exporter with
  * pidfd_getfd (PTRACE_MODE_ATTACH: CAP_SYS_PTRACE for other users'
  * processes). Nothing is opened, so whatever the number now refers to (a

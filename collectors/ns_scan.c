@@ -891,22 +891,14 @@ static int scan_holders_build(struct scan_state *st)
  * fixture tree the links lead nowhere, and a PID or a mount point may have
  * been reused since it was read. Returns the fd or -1.
  */
-static int ns_open_checked(int dir_fd, const char *path, uint64_t inode)
+static int ns_open_checked(int dir_fd, const char *path, uint64_t inode,
+			   bool link)
 {
-	struct statfs fs;
-	struct stat st;
-	int fd;
+	/* a mount point may have become something else: never open that */
+	int fd = link ? ns_open_link(dir_fd, path, inode)
+		      : ns_open_pinned(dir_fd, path, inode);
 
-	/* a mount point may have become something else: never block on it */
-	fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return -1;
-	if (fstatfs(fd, &fs) < 0 || fs.f_type != NSFS_MAGIC ||
-	    fstat(fd, &st) < 0 || (uint64_t)st.st_ino != inode) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return fd < 0 ? -1 : fd;
 }
 
 /* Inode of the file fd, or 0. */
@@ -949,11 +941,11 @@ static int ns_entry_open(const struct scan_state *st, size_t index)
 	if (entry->lowest_pid) {
 		snprintf(path, sizeof(path), "%d/ns/%s", (int)entry->lowest_pid,
 			 ns_type_names[entry->type]);
-		fd = ns_open_checked(st->proc_fd, path, entry->inode);
+		fd = ns_open_checked(st->proc_fd, path, entry->inode, true);
 	}
 	if (fd < 0 && mount != NO_INDEX)
 		fd = ns_open_checked(AT_FDCWD, st->scan->mounts[mount].path,
-				     entry->inode);
+				     entry->inode, false);
 	if (fd >= 0 || holder == NO_INDEX || !st->pidfd_ok)
 		return fd;
 	ref = &st->refs[holder];
