@@ -103,6 +103,7 @@ struct http_pending {
 struct http_conn {
 	struct http_server *server;
 	struct http_pending *pending;
+	void *tls_token; /* from tls.connection_opened */
 };
 
 static const struct {
@@ -718,10 +719,17 @@ static void http_connection_notify(void *cls, struct MHD_Connection *connection,
 {
 	struct http_conn *conn;
 
+	struct http_server *server = cls;
+
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		conn = calloc(1, sizeof(*conn));
-		if (conn)
-			conn->server = cls;
+		if (conn) {
+			conn->server = server;
+			/* before its handshake, which may take the identity */
+			if (server->use_tls && server->tls.connection_opened)
+				conn->tls_token =
+					server->tls.connection_opened();
+		}
 		*socket_context = conn;
 		return;
 	}
@@ -730,6 +738,8 @@ static void http_connection_notify(void *cls, struct MHD_Connection *connection,
 	if (!conn)
 		return;
 	http_pending_end(conn->server, conn->pending);
+	if (conn->tls_token)
+		server->tls.connection_closed(conn->tls_token);
 	free(conn);
 }
 

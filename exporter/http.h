@@ -143,6 +143,13 @@ struct http_tls {
 	const char *key_pem;
 	/* when set, asked for the certificate and key at each handshake */
 	gnutls_certificate_retrieve_function2 *retrieve;
+	/*
+	 * Optional, with retrieve: told of each connection before its
+	 * handshake, and when it closes (with what opened returned), so that
+	 * the identities a connection may use are kept while it is open.
+	 */
+	void *(*connection_opened)(void);
+	void (*connection_closed)(void *token);
 	const char *trust_pem;	/* client CAs: ask for client certificates */
 	const char *priorities; /* GnuTLS priority string */
 };

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gnutls/crypto.h>
 #include <gnutls/x509.h>
 
 #include "collector.h"
@@ -24,7 +25,15 @@ struct tls_identity {
 	gnutls_pcert_st *chain;
 	unsigned n_chain;
 	gnutls_privkey_t key;
-	/* the identity this one replaced, kept for handshakes using it */
+	/* SHA-256 of the PEM texts: the same pair read again is no change */
+	unsigned char digest[32];
+	/*
+	 * Connections that began while this one was served, still open (under
+	 * identity_lock). Such a connection may be handed this identity or
+	 * any later one; see identities_prune.
+	 */
+	unsigned connections;
+	/* the identity this one replaced, while a connection may use it */
 	struct tls_identity *replaced;
 };
 
@@ -87,6 +96,22 @@ static int key_import(struct tls_identity *identity, const char *key_pem)
 					      GNUTLS_X509_FMT_PEM, NULL, 0);
 }
 
+/* SHA-256 over both texts, a NUL between them; 0 or a GnuTLS error. */
+static int pair_digest(const char *cert_pem, const char *key_pem,
+		       unsigned char digest[32])
+{
+	gnutls_hash_hd_t hash;
+	int ret;
+
+	ret = gnutls_hash_init(&hash, GNUTLS_DIG_SHA256);
+	if (ret < 0)
+		return ret;
+	gnutls_hash(hash, cert_pem, strlen(cert_pem) + 1);
+	gnutls_hash(hash, key_pem, strlen(key_pem));
+	gnutls_hash_deinit(hash, digest);
+	return 0;
+}
+
 /*
  * The identity cert_pem and key_pem make, once the key proves to be the
  * certificate's; NULL with a message in err and *ret a negative errno.
@@ -124,6 +149,8 @@ static struct tls_identity *identity_load(const char *cert_pem,
 			gnutls_certificate_free_credentials(pair);
 		}
 	}
+	if (gnutls_ret >= 0)
+		gnutls_ret = pair_digest(cert_pem, key_pem, identity->digest);
 	if (gnutls_ret < 0) {
 		snprintf(err, err_len, "%s: %s", what,
 			 gnutls_strerror(gnutls_ret));
@@ -134,13 +161,88 @@ static struct tls_identity *identity_load(const char *cert_pem,
 	return identity;
 }
 
-/* Makes identity the one served; the one it replaces is kept. */
-static void identity_put(struct tls_identity *identity)
+/*
+ * Frees, oldest first, the replaced identities no open connection may
+ * still be using. A connection is handed the identity served when its
+ * handshake starts, which is the one served when it began or a later one:
+ * the oldest identity is done with once it is not served and no open
+ * connection began under it (those that began under older ones are gone,
+ * since the older ones are). Under identity_lock.
+ */
+static void identities_prune(void)
 {
+	struct tls_identity **link, *oldest;
+
+	while (identity_current && identity_current->replaced) {
+		link = &identity_current->replaced;
+		while ((*link)->replaced)
+			link = &(*link)->replaced;
+		oldest = *link;
+		if (oldest->connections)
+			return;
+		*link = NULL;
+		identity_free(oldest);
+	}
+}
+
+/*
+ * Makes identity the one served, unless it is the pair served already
+ * (then it is freed). Returns whether the served pair changed.
+ */
+static bool identity_put(struct tls_identity *identity)
+{
+	bool same;
+
 	pthread_mutex_lock(&identity_lock);
-	identity->replaced = identity_current;
-	identity_current = identity;
+	same = identity_current &&
+	       !memcmp(identity_current->digest, identity->digest,
+		       sizeof(identity->digest));
+	if (!same) {
+		identity->replaced = identity_current;
+		identity_current = identity;
+		identities_prune();
+	}
 	pthread_mutex_unlock(&identity_lock);
+	if (same)
+		identity_free(identity);
+	return !same;
+}
+
+void *tls_identity_connection_opened(void)
+{
+	struct tls_identity *identity;
+
+	pthread_mutex_lock(&identity_lock);
+	identity = identity_current;
+	if (identity)
+		identity->connections++;
+	pthread_mutex_unlock(&identity_lock);
+	return identity;
+}
+
+void tls_identity_connection_closed(void *token)
+{
+	struct tls_identity *identity = token;
+
+	if (!identity)
+		return;
+	pthread_mutex_lock(&identity_lock);
+	identity->connections--;
+	identities_prune();
+	pthread_mutex_unlock(&identity_lock);
+}
+
+size_t tls_identity_held(void)
+{
+	const struct tls_identity *identity;
+	size_t n = 0;
+
+	pthread_mutex_lock(&identity_lock);
+	for (identity = identity_current; identity;
+	     identity = identity->replaced)
+		n++;
+	pthread_mutex_unlock(&identity_lock);
+	return n;
 }
 
 /*
@@ -186,37 +288,62 @@ static bool stamp_equal(const struct file_stamp *a, const struct file_stamp *b)
 	       a->mtime.tv_nsec == b->mtime.tv_nsec && a->size == b->size;
 }
 
-/* The whole of a PEM file, NUL-terminated; NULL with errno set. */
-static char *pem_file_read(const char *path)
+/*
+ * The whole of a PEM file, NUL-terminated; NULL with the reason in err
+ * and errno set. The path is pinned with O_PATH and checked to be a
+ * regular file of at most TLS_IDENTITY_MAX_FILE bytes before anything
+ * opens it: a FIFO or a device put there sees no open().
+ */
+static char *pem_file_read(const char *path, char *err, size_t err_len)
 {
-	char *text = NULL;
+	char *text = NULL, reopen[64];
 	struct stat st;
 	ssize_t n;
 	size_t len = 0;
-	int fd, err = 0;
+	int pin, fd = -1, saved = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) < 0)
-		err = errno;
-	else if (!S_ISREG(st.st_mode) || st.st_size > TLS_IDENTITY_MAX_FILE)
-		err = EINVAL;
-	else if (!(text = malloc((size_t)st.st_size + 1)))
-		err = ENOMEM;
-	while (!err && len < (size_t)st.st_size) {
-		n = read(fd, text + len, (size_t)st.st_size - len);
-		if (n < 0 && errno != EINTR)
-			err = errno;
-		else if (n == 0)
-			break; /* shrank meanwhile: take what is there */
-		else if (n > 0)
-			len += (size_t)n;
+	pin = open(path, O_PATH | O_CLOEXEC);
+	if (pin < 0 || fstat(pin, &st) < 0) {
+		saved = errno;
+		snprintf(err, err_len, "cannot read %s: %s", path,
+			 strerror(saved));
+	} else if (!S_ISREG(st.st_mode)) {
+		saved = EINVAL;
+		snprintf(err, err_len, "cannot read %s: not a regular file",
+			 path);
+	} else if (st.st_size > TLS_IDENTITY_MAX_FILE) {
+		saved = EFBIG;
+		snprintf(err, err_len, "cannot read %s: larger than %d bytes",
+			 path, TLS_IDENTITY_MAX_FILE);
+	} else {
+		snprintf(reopen, sizeof(reopen), "/proc/self/fd/%d", pin);
+		fd = open(reopen, O_RDONLY | O_CLOEXEC);
+		text = malloc((size_t)st.st_size + 1);
+		if (fd < 0 || !text) {
+			saved = fd < 0 ? errno : ENOMEM;
+			snprintf(err, err_len, "cannot read %s: %s", path,
+				 strerror(saved));
+		}
 	}
-	close(fd);
-	if (err) {
+	while (!saved && len < (size_t)st.st_size) {
+		n = read(fd, text + len, (size_t)st.st_size - len);
+		if (n < 0 && errno != EINTR) {
+			saved = errno;
+			snprintf(err, err_len, "cannot read %s: %s", path,
+				 strerror(saved));
+		} else if (n == 0) {
+			break; /* shrank meanwhile: take what is there */
+		} else if (n > 0) {
+			len += (size_t)n;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	if (pin >= 0)
+		close(pin);
+	if (saved) {
 		free(text);
-		errno = err;
+		errno = saved;
 		return NULL;
 	}
 	text[len] = '\0';
@@ -237,7 +364,8 @@ static void pem_text_free(char *text)
  */
 static int follow_load(const char *cert_path, const char *key_path,
 		       struct file_stamp *cert_stamp,
-		       struct file_stamp *key_stamp, char *err, size_t err_len)
+		       struct file_stamp *key_stamp, bool *changed, char *err,
+		       size_t err_len)
 {
 	struct tls_identity *identity = NULL;
 	char *cert, *key = NULL;
@@ -245,18 +373,16 @@ static int follow_load(const char *cert_path, const char *key_path,
 
 	stamp_take(cert_path, cert_stamp);
 	stamp_take(key_path, key_stamp);
-	cert = pem_file_read(cert_path);
-	if (!cert || !(key = pem_file_read(key_path))) {
+	cert = pem_file_read(cert_path, err, err_len);
+	if (cert)
+		key = pem_file_read(key_path, err, err_len);
+	if (!cert || !key)
 		ret = -errno;
-		snprintf(err, err_len, "cannot read %s: %s",
-			 cert ? key_path : cert_path, strerror(errno));
-	} else {
+	else
 		identity = identity_load(cert, key, err, err_len, &ret);
-	}
 	pem_text_free(cert);
 	pem_text_free(key);
-	if (identity)
-		identity_put(identity);
+	*changed = identity && identity_put(identity);
 	return ret;
 }
 
@@ -289,12 +415,13 @@ int tls_identity_follow(const char *cert_path, const char *key_path,
 {
 	struct file_stamp cert_stamp, key_stamp;
 	char *cert_copy = strdup(cert_path), *key_copy = strdup(key_path);
+	bool changed;
 	int ret = -ENOMEM;
 
 	pthread_mutex_lock(&follow_lock);
 	if (cert_copy && key_copy)
 		ret = follow_load(cert_path, key_path, &cert_stamp, &key_stamp,
-				  err, err_len);
+				  &changed, err, err_len);
 	else
 		snprintf(err, err_len, "%s", strerror(ENOMEM));
 	if (!ret) {
@@ -322,6 +449,7 @@ static void follow_refresh(void)
 {
 	struct file_stamp cert, key;
 	double now = monotonic_seconds();
+	bool changed;
 	char err[256];
 
 	if (pthread_mutex_trylock(&follow_lock))
@@ -334,12 +462,12 @@ static void follow_refresh(void)
 	if (stamp_equal(&cert, &follow.cert) && stamp_equal(&key, &follow.key))
 		goto out_unlock;
 	if (follow_load(follow.cert_path, follow.key_path, &follow.cert,
-			&follow.key, err, sizeof(err)) < 0)
+			&follow.key, &changed, err, sizeof(err)) < 0)
 		log_warn(
 			"cannot serve the changed TLS certificate and key; the ones in use stay",
 			"cert_file", follow.cert_path, "key_file",
 			follow.key_path, "err", err, NULL);
-	else
+	else if (changed) /* not when only touched, or written the same */
 		log_info("serving the changed TLS certificate and key",
 			 "cert_file", follow.cert_path, "key_file",
 			 follow.key_path, NULL);

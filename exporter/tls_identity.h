@@ -9,8 +9,9 @@
  *
  * GnuTLS asks for the identity through a callback that carries no pointer
  * of ours, so the identity in use is process-wide. An identity that was
- * replaced is kept until tls_identity_release_all: a handshake that took
- * it a moment before may still be signing with its key.
+ * replaced is kept while a connection that may be using it is open: the
+ * server tells of each connection with tls_identity_connection_opened and
+ * _closed. The same pair read again replaces nothing.
  */
 #ifndef NSE_TLS_IDENTITY_H
 #define NSE_TLS_IDENTITY_H
@@ -53,7 +54,18 @@ int tls_identity_retrieve(gnutls_session_t session,
 			  int pk_algos_length, gnutls_pcert_st **pcert,
 			  unsigned int *pcert_length, gnutls_privkey_t *pkey);
 
-/* Frees every identity ever installed; only once no daemon runs. */
+/*
+ * A TLS connection began (returns a token for _closed) or ended: while one
+ * that began under an identity is open, that identity and every later one
+ * are kept.
+ */
+void *tls_identity_connection_opened(void);
+void tls_identity_connection_closed(void *token);
+
+/* Identities held: the one served and the replaced ones still kept. */
+size_t tls_identity_held(void);
+
+/* Frees every identity; only once no daemon runs. */
 void tls_identity_release_all(void);
 
 #endif

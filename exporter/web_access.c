@@ -308,6 +308,10 @@ bool web_access_tls(const struct web_access *access, struct http_tls *tls)
 	tls->cert_pem = config->cert_pem;
 	tls->key_pem = config->key_pem;
 	tls->retrieve = access->live_identity ? tls_identity_retrieve : NULL;
+	tls->connection_opened =
+		access->live_identity ? tls_identity_connection_opened : NULL;
+	tls->connection_closed =
+		access->live_identity ? tls_identity_connection_closed : NULL;
 	tls->trust_pem = config->client_ca_pem;
 	tls->priorities = access->priorities;
 	return true;

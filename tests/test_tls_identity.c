@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -171,18 +173,47 @@ static void refusal_keeps_the_identity_in_use(void **state)
 	assert_ptr_equal(after.key, before.key);
 }
 
-/* The replaced identity stays valid for a handshake that took it. */
-static void replacement_is_served_and_the_old_one_kept(void **state)
+/* Installs a pair and gives what is served then. */
+static struct served install_pair(const char *cert, const char *key)
 {
-	struct served first, second;
+	char err[256];
+
+	assert_int_equal(tls_identity_install(cert, key, err, sizeof(err)), 0);
+	return retrieve();
+}
+
+/*
+ * A replaced identity stays while a connection that began under it (or
+ * under an older one) is open, and goes with the last of them; without
+ * such connections it goes at once; the same pair again replaces nothing.
+ */
+static void replaced_identity_lives_as_long_as_its_connections(void **state)
+{
+	struct served first, again, second, third;
+	void *early, *later;
 
 	(void)state;
-	first = install(fixture_cert);
-	second = install(fixture_cert);
-	assert_ptr_not_equal(second.chain, first.chain);
-	assert_ptr_not_equal(second.key, first.key);
+	first = install_pair(fixture_cert, fixture_key);
+	again = install_pair(fixture_cert, fixture_key);
+	assert_ptr_equal(again.chain, first.chain);
+	install_pair(renewed_cert, renewed_key);
+	first = install_pair(fixture_cert, fixture_key);
+	assert_int_equal(tls_identity_held(), 1);
+
+	early = tls_identity_connection_opened();
+	second = install_pair(renewed_cert, renewed_key);
+	assert_true(serves(&second, renewed_cert));
+	later = tls_identity_connection_opened();
+	third = install_pair(fixture_cert, fixture_key);
+	assert_int_equal(tls_identity_held(), 3);
 	/* still readable: ASan and valgrind would object otherwise */
 	assert_true(first.chain[0].cert.size > 0);
+	tls_identity_connection_closed(early);
+	assert_int_equal(tls_identity_held(), 2);
+	assert_true(second.chain[0].cert.size > 0);
+	tls_identity_connection_closed(later);
+	assert_int_equal(tls_identity_held(), 1);
+	assert_ptr_equal(retrieve().chain, third.chain);
 }
 
 /* A directory of files for the followed-files tests, removed after. */
@@ -270,6 +301,66 @@ static void follows_files_as_they_change(void **state)
 	file_rewrite(scratch.cert, fixture_cert);
 	back = retrieve();
 	assert_true(serves(&back, fixture_cert));
+
+	/* touched, or written again the same: nothing new is held */
+	assert_int_equal(utimensat(AT_FDCWD, scratch.cert, NULL, 0), 0);
+	file_replace(scratch.key, fixture_key);
+	again = retrieve();
+	assert_ptr_equal(again.chain, back.chain);
+	assert_int_equal(tls_identity_held(), 1);
+	scratch_remove(&scratch);
+}
+
+/*
+ * What is not a regular file of at most 1 MiB is refused before anything
+ * opens it: a writer waiting on a FIFO at the key path is not released.
+ */
+static void follow_opens_only_regular_files(void **state)
+{
+	struct scratch scratch;
+	struct served first;
+	char err[256], *big;
+	pid_t writer;
+	int status, fd;
+	FILE *file;
+
+	(void)state;
+	follow_fixture_pair(&scratch);
+	first = retrieve();
+	assert_int_equal(unlink(scratch.key), 0);
+	assert_int_equal(mkfifo(scratch.key, 0600), 0);
+	writer = fork();
+	assert_true(writer >= 0);
+	if (writer == 0)
+		_exit(open(scratch.key, O_WRONLY) < 0 ? 1 : 0);
+	assert_int_equal(tls_identity_follow(scratch.cert, scratch.key, 0, err,
+					     sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "not a regular file"));
+	assert_ptr_equal(retrieve().chain, first.chain);
+	usleep(200 * 1000);
+	assert_int_equal(waitpid(writer, &status, WNOHANG), 0);
+	fd = open(scratch.key, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(waitpid(writer, &status, 0), writer);
+	close(fd);
+
+	/* a key file padded past 1 MiB */
+	assert_int_equal(unlink(scratch.key), 0);
+	big = malloc((1 << 20) + 2);
+	assert_non_null(big);
+	memset(big, '\n', (1 << 20) + 1);
+	big[(1 << 20) + 1] = '\0';
+	file = fopen(scratch.key, "w");
+	assert_non_null(file);
+	fputs(fixture_key, file);
+	fputs(big, file);
+	fclose(file);
+	free(big);
+	assert_int_equal(tls_identity_follow(scratch.cert, scratch.key, 0, err,
+					     sizeof(err)),
+			 -EFBIG);
+	assert_non_null(strstr(err, "larger than 1048576 bytes"));
 	scratch_remove(&scratch);
 }
 
@@ -412,12 +503,15 @@ int main(void)
 		cmocka_unit_test_teardown(refusal_keeps_the_identity_in_use,
 					  release),
 		cmocka_unit_test_teardown(
-			replacement_is_served_and_the_old_one_kept, release),
+			replaced_identity_lives_as_long_as_its_connections,
+			release),
 		cmocka_unit_test_teardown(follows_files_as_they_change,
 					  release),
 		cmocka_unit_test_teardown(broken_change_keeps_the_identity,
 					  release),
 		cmocka_unit_test_teardown(follows_a_swapped_symlink, release),
+		cmocka_unit_test_teardown(follow_opens_only_regular_files,
+					  release),
 		cmocka_unit_test_teardown(follow_refuses_what_it_cannot_read,
 					  release),
 		cmocka_unit_test_teardown(install_stops_following, release),
