@@ -276,6 +276,30 @@ int ns_open_pinned(int dir_fd, const char *path, uint64_t inode)
 	return err ? err : fd;
 }
 
+/*
+ * A copy of an O_PATH descriptor can be neither entered nor asked with an
+ * ioctl: when it is an nsfs file, that same file is opened for real (an
+ * nsfs file has no open side effects). Anything else is handed back as it
+ * is, for the caller to refuse.
+ */
+static int nsfs_path_reopen(int copy)
+{
+	char reopen[64];
+	struct statfs fs;
+	int flags, fd;
+
+	flags = fcntl(copy, F_GETFL);
+	if (flags < 0 || !(flags & O_PATH) || fstatfs(copy, &fs) < 0 ||
+	    fs.f_type != NSFS_MAGIC)
+		return copy;
+	snprintf(reopen, sizeof(reopen), "/proc/self/fd/%d", copy);
+	fd = open(reopen, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return copy;
+	close(copy);
+	return fd;
+}
+
 int ns_fd_dup(pid_t pid, int fd)
 {
 	int pidfd, copy, err;
@@ -286,7 +310,7 @@ int ns_fd_dup(pid_t pid, int fd)
 	copy = pidfd_getfd(pidfd, fd, 0);
 	err = copy < 0 ? -errno : 0;
 	close(pidfd);
-	return err ? err : copy;
+	return err ? err : nsfs_path_reopen(copy);
 }
 
 int ns_fd_dup_nsfs(pid_t pid, int fd, dev_t nsfs_dev, uint64_t inode)

@@ -90,8 +90,9 @@ int ns_open_link(int dir_fd, const char *path, uint64_t inode);
  * Duplicates descriptor fd of process pid into the exporter with
  * pidfd_getfd (PTRACE_MODE_ATTACH: CAP_SYS_PTRACE for other users'
  * processes). Nothing is opened, so whatever the number now refers to (a
- * device, a FIFO) sees nothing. pid is in the exporter's own PID
- * namespace. Returns the new fd (O_CLOEXEC; the caller closes it) or a
+ * device, a FIFO) sees nothing; only a copy that is an O_PATH descriptor
+ * of an nsfs file is opened again for real, since setns and the nsfs
+ * ioctls refuse O_PATH. pid is in the exporter's own PID namespace. Returns the new fd (O_CLOEXEC; the caller closes it) or a
  * negative errno (-ESRCH: no such process; -EBADF: no such descriptor).
  */
 int ns_fd_dup(pid_t pid, int fd);

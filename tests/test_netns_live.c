@@ -1228,7 +1228,7 @@ static void target_open_goes_through_holders(void **state)
 	const char *ns = PREFIX "held";
 	struct config config = test_config(0);
 	struct netns_target target;
-	int nsfs, home, sock, pipe_fds[2], master, tty;
+	int nsfs, opath, home, sock, pipe_fds[2], master, tty;
 
 	(void)state;
 	must_run("ip", "netns", "add", ns);
@@ -1236,6 +1236,8 @@ static void target_open_goes_through_holders(void **state)
 	target.inode = ns_inode(ns);
 	nsfs = open(NETNS_DIR "/" PREFIX "held", O_RDONLY | O_CLOEXEC);
 	assert_true(nsfs >= 0);
+	opath = open(NETNS_DIR "/" PREFIX "held", O_PATH | O_CLOEXEC);
+	assert_true(opath >= 0);
 	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	assert_true(home >= 0);
 	assert_int_equal(setns(nsfs, CLONE_NEWNET), 0);
@@ -1250,6 +1252,10 @@ static void target_open_goes_through_holders(void **state)
 	target.holder_fd = nsfs;
 	assert_opens_target(&target, &config);
 	close(nsfs);
+	/* an O_PATH one, which setns alone would refuse */
+	target.holder_fd = opath;
+	assert_opens_target(&target, &config);
+	close(opath);
 
 	/* the number now is a socket's or a pipe's: not taken for nsfs */
 	target.holder_fd = sock;

@@ -21,6 +21,8 @@ mount_ns=$(ns_add hold-mount) || exit 1
 fd_ns=$(ns_add hold-fd) || exit 1
 gone_ns=$(ns_add hold-gone) || exit 1
 sock_ns=$(ns_add hold-sock) || exit 1
+opath_ns=$(ns_add hold-opath) || exit 1
+i_opath=$(ns_inode "$opath_ns")
 i_proc=$(ns_inode "$proc_ns")
 i_mount=$(ns_inode "$mount_ns")
 i_fd=$(ns_inode "$fd_ns")
@@ -38,6 +40,15 @@ started_pids+=("$fd_pid")
 sleep 600 3<"/run/netns/$gone_ns" &
 gone_pid=$!
 started_pids+=("$gone_pid")
+# an O_PATH descriptor, which can be neither entered nor asked as it is
+python3 -c 'import os, sys, time
+fd = os.open(sys.argv[1], os.O_PATH)
+if fd != 3:
+    os.dup2(fd, 3)
+    os.close(fd)
+time.sleep(600)' "/run/netns/$opath_ns" &
+opath_pid=$!
+started_pids+=("$opath_pid")
 "$HOLD_SOCKET" "/run/netns/$sock_ns" >"$work_dir/hold_socket.out" &
 sock_pid=$!
 started_pids+=("$sock_pid")
@@ -49,7 +60,9 @@ wait_until socket_ready
 wait_until pid_in_netns "$proc_pid" "$i_proc"
 wait_until pid_holds_fd "$fd_pid" 3 "$i_fd"
 wait_until pid_holds_fd "$gone_pid" 3 "$i_gone"
+wait_until pid_holds_fd "$opath_pid" 3 "$i_opath"
 # the names go; a descriptor and a socket keep the namespaces alive
+ip netns delete "$opath_ns"
 ip netns delete "$gone_ns"
 ip netns delete "$sock_ns"
 check_cmd "the deleted netns lives on through the descriptor" \
@@ -149,6 +162,11 @@ check_eq "gone: its devices are read" 1 \
 	"$(count_lines "$body" "^namespace_network_mtu_bytes\{netns=\"\",netns_inode=\"$i_gone\",device=\"lo\"\} 65536$")"
 check_eq "gone: read completely" 1 \
 	"$(sample_value "$body" "namespace_netns_collect_success{netns=\"\",netns_inode=\"$i_gone\"}")"
+
+# --- an O_PATH descriptor ------------------------------------------------
+check_eq "O_PATH: one descriptor holds it" 1 "$(holders "$i_opath" fd)"
+check_eq "O_PATH: its devices are read" 1 \
+	"$(count_lines "$body" "^namespace_network_mtu_bytes\{netns=\"\",netns_inode=\"$i_opath\",device=\"lo\"\} 65536$")"
 
 # --- a socket: only with the flag ---------------------------------------
 check_eq "socket: not seen without the flag" 0 \
