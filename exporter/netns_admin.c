@@ -405,7 +405,8 @@ static int entry_make(const struct netns_admin *admin, const char *name,
 		      const char *source, struct netns_admin_failure *fail)
 {
 	struct bind_job job = {.source = source};
-	char path[PATH_MAX];
+	char path[PATH_MAX], target[64];
+	struct stat made, now;
 	int fd, err;
 
 	err = entry_path(admin, name, path, sizeof(path));
@@ -422,14 +423,23 @@ static int entry_make(const struct netns_admin *admin, const char *name,
 		fail_set(fail, NETNS_STEP_FILE, err, NULL);
 		goto out_unlock;
 	}
-	close(fd);
-	job.target = path;
+	/*
+	 * Mount on the file made here, through its descriptor, not on
+	 * whatever the name leads to by then: an `ip netns delete` and `ip
+	 * netns add` of the same name in between would otherwise get our
+	 * namespace stacked on theirs. Gone meanwhile, the mount fails.
+	 */
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+	job.target = target;
 	err = bind_on_thread(&job);
 	if (err) {
 		fail_set(fail, job.step, err, NULL);
 		/* nothing is mounted on it: the file is all there is to undo */
-		unlink(path);
+		if (!fstat(fd, &made) && !lstat(path, &now) &&
+		    made.st_dev == now.st_dev && made.st_ino == now.st_ino)
+			unlink(path);
 	}
+	close(fd);
 out_unlock:
 	pthread_mutex_unlock(&entry_change_lock);
 	return err;
