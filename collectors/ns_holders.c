@@ -245,7 +245,8 @@ int ns_open_link(int dir_fd, const char *path, uint64_t inode)
 {
 	int fd, err;
 
-	fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
+	/* a --path.procfs that is no procfs must not block us either */
+	fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	err = nsfs_check(fd, inode);
