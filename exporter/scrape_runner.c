@@ -26,8 +26,7 @@ struct scrape_runner {
 	pthread_cond_t collection_done;
 	/* collections still running, which a new scrape may join */
 	struct scrape_collection *running;
-	/* collections running on threads of their own (see collection_thread)
-	 */
+	/* collections on threads of their own (see collection_thread) */
 	unsigned background;
 	struct scrape_runner_stats stats;
 };
