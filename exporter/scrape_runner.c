@@ -235,8 +235,7 @@ static void collector_run(struct scrape_collection *collection, size_t index)
 
 	outcome->ran = true;
 	start = monotonic_seconds();
-	/* a collector that would start after the deadline only makes it later
-	 */
+	/* a collector starting after the deadline only makes it later */
 	if (scrape_past_deadline(&collection->scrape))
 		outcome->err = -ETIMEDOUT;
 	else

@@ -316,8 +316,7 @@ static void netns_directory_mount_is_found(void **state)
 		{"/run/netnsx", 0, "/run"},
 		{"/run/with space/netns", 1, "/run/with space"},
 		{"/srv/netns", 1, "/"},
-		/* stacked: the one on top, listed last, is what a mount meets
-		 */
+		/* stacked: the one on top (listed last) is what counts */
 		{"/var/run/netns", 0, "/var/run/netns"},
 		{"relative", -ENOENT, NULL},
 	};
