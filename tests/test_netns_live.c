@@ -34,6 +34,7 @@
 
 #include "collector.h"
 #include "config.h"
+#include "fifo_writer.h"
 #include "netns_discover.h"
 #include "registry.h"
 
@@ -1186,11 +1187,8 @@ static void target_open_never_opens_what_is_not_nsfs(void **state)
 	snprintf(fifo, sizeof(fifo), "%s/entry", dir);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	assert_int_equal(stat(fifo, &st), 0);
-	writer = fork();
-	assert_true(writer >= 0);
-	if (writer == 0)
-		_exit(open(fifo, O_WRONLY) < 0 ? 1
-					       : 0); /* waits for a reader */
+	writer = fifo_writer_start(fifo);
+	assert_true(writer > 0);
 	/* the writer is blocked in openat before the target is opened */
 	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)writer);
 	snprintf(want, sizeof(want), "%d ", SYS_openat);

@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "fifo_writer.h"
 #include "log.h"
 #include "tls_identity.h"
 
@@ -329,10 +330,8 @@ static void follow_opens_only_regular_files(void **state)
 	first = retrieve();
 	assert_int_equal(unlink(scratch.key), 0);
 	assert_int_equal(mkfifo(scratch.key, 0600), 0);
-	writer = fork();
-	assert_true(writer >= 0);
-	if (writer == 0)
-		_exit(open(scratch.key, O_WRONLY) < 0 ? 1 : 0);
+	writer = fifo_writer_start(scratch.key);
+	assert_true(writer > 0);
 	assert_int_equal(tls_identity_follow(scratch.cert, scratch.key, 0, err,
 					     sizeof(err)),
 			 -EINVAL);
