@@ -537,28 +537,43 @@ static enum MHD_Result respond_not_allowed(struct MHD_Connection *connection,
 	return ret;
 }
 
+/*
+ * Whether value is "chunked", in any case: exactly what libmicrohttpd
+ * reads as chunked. It keeps trailing white space in the value, and then
+ * waits for a body whose end it cannot know.
+ */
+static bool transfer_coding_is_chunked(const char *value)
+{
+	return value && !strcasecmp(value + strspn(value, " \t"), "chunked");
+}
+
 static enum MHD_Result framing_count(void *cls, enum MHD_ValueKind kind,
 				     const char *key, const char *value)
 {
 	unsigned *counts = cls;
 
 	(void)kind;
-	(void)value;
 	/* "Content-Length :" is still the length to a lenient proxy */
 	if (strpbrk(key, " \t"))
 		counts[2]++;
 	else if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
 		counts[0]++;
-	else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+	else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
 		counts[1]++;
+		/* only "chunked" alone says where the body ends */
+		if (!transfer_coding_is_chunked(value))
+			counts[2]++;
+	}
 	return MHD_YES;
 }
 
 /*
  * Whether the request's framing is in doubt: two Content-Length headers,
- * one beside Transfer-Encoding, or a header name with white space before
- * its colon (which libmicrohttpd 0.9.75 keeps in the name, while a proxy
- * may strip it). libmicrohttpd picks one reading and goes on; a proxy in
+ * one beside Transfer-Encoding, a Transfer-Encoding other than "chunked"
+ * alone (libmicrohttpd reads chunks only; any other coding leaves the end
+ * of the body unknown), or a header name with white space before its
+ * colon (which libmicrohttpd 0.9.75 keeps in the name, while a proxy may
+ * strip it). libmicrohttpd picks one reading and goes on; a proxy in
  * front may have picked another, and the next request on the connection
  * would then be read from the middle of this body (request smuggling).
  * RFC 9112 (5.1, 6.3) makes each of these an error.
@@ -578,7 +593,7 @@ static enum MHD_Result
 respond_framing_refused(struct MHD_Connection *connection)
 {
 	static const char body[] =
-		"the request's framing is ambiguous: its body's length is given more than once, or a header name has white space before its colon\n";
+		"the request's framing is ambiguous: its body's length is given more than once or in a transfer coding other than chunked alone, or a header name has white space before its colon\n";
 	struct MHD_Response *response;
 	enum MHD_Result ret;
 

@@ -1136,6 +1136,17 @@ static void ambiguous_body_length_is_refused(void **state)
 		"0\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
 		"GET /-/healthy HTTP/1.1\r\nHost: x\r\n"
 		"Content-Length\t: 0\r\n\r\n",
+		/* codings other than chunked alone leave the body's end open */
+		"POST /metrics HTTP/1.1\r\nHost: x\r\n"
+		"Transfer-Encoding: gzip\r\n\r\n"
+		"GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n",
+		"POST /metrics HTTP/1.1\r\nHost: x\r\n"
+		"Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n",
+		"POST /metrics HTTP/1.1\r\nHost: x\r\n"
+		"Transfer-Encoding: xchunked\r\n\r\n0\r\n\r\n",
+		/* libmicrohttpd would wait for ever: it keeps the space */
+		"POST /metrics HTTP/1.1\r\nHost: x\r\n"
+		"Transfer-Encoding: chunked \r\n\r\n0\r\n\r\n",
 		/* a body that never ends: answered without waiting for it */
 		"POST /metrics HTTP/1.1\r\nHost: x\r\n"
 		"Content-Length: 0\r\nTransfer-Encoding: identity\r\n\r\n",
@@ -1153,6 +1164,13 @@ static void ambiguous_body_length_is_refused(void **state)
 				      "POST /metrics HTTP/1.1\r\nHost: x\r\n"
 				      "Content-Length: 2\r\n"
 				      "Connection: close\r\n\r\n{}"),
+			 405);
+	/* chunked alone still reaches the route */
+	assert_int_equal(raw_exchange(f->port,
+				      "POST /metrics HTTP/1.1\r\nHost: x\r\n"
+				      "Transfer-Encoding: Chunked\r\n"
+				      "Connection: close\r\n\r\n"
+				      "2\r\n{}\r\n0\r\n\r\n"),
 			 405);
 	fixture_stop(f);
 }
