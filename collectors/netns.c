@@ -16,6 +16,7 @@
 
 #include <linux/rtnetlink.h>
 
+#include "array.h"
 #include "collector.h"
 #include "config.h"
 #include "log.h"
@@ -67,17 +68,12 @@ struct netns_worker {
 
 static void *netns_vec_push(struct netns_vec *vec)
 {
-	size_t cap;
 	void *items;
 
-	if (vec->n == vec->cap) {
-		cap = vec->cap ? vec->cap * 2 : 16;
-		items = realloc(vec->items, cap * vec->size);
-		if (!items)
-			return NULL;
-		vec->items = items;
-		vec->cap = cap;
-	}
+	items = array_grow(vec->items, &vec->cap, vec->n + 1, vec->size, 16);
+	if (!items)
+		return NULL;
+	vec->items = items;
 	return (char *)vec->items + vec->n++ * vec->size;
 }
 

@@ -46,16 +46,12 @@ static struct netns_target *sightings_add(struct sightings *list,
 					  uint64_t inode)
 {
 	struct netns_target *items;
-	size_t cap;
 
-	if (list->n == list->cap) {
-		cap = list->cap ? list->cap * 2 : 64;
-		items = realloc(list->items, cap * sizeof(*items));
-		if (!items)
-			return NULL;
-		list->items = items;
-		list->cap = cap;
-	}
+	items = array_grow(list->items, &list->cap, list->n + 1, sizeof(*items),
+			   64);
+	if (!items)
+		return NULL;
+	list->items = items;
 	items = &list->items[list->n++];
 	memset(items, 0, sizeof(*items));
 	items->inode = inode;

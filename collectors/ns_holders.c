@@ -17,6 +17,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "ns_scan_parse.h"
 
 /* getdents64 reads this much of a descriptor directory at a time. */
@@ -48,16 +49,12 @@ static int fd_ref_add(struct ns_fd_scanner *scanner, uint64_t inode, int fd,
 		      bool socket)
 {
 	struct ns_fd_ref *ref;
-	size_t cap;
 
-	if (scanner->n_refs == scanner->cap_refs) {
-		cap = scanner->cap_refs ? scanner->cap_refs * 2 : 16;
-		ref = realloc(scanner->refs, cap * sizeof(*ref));
-		if (!ref)
-			return -ENOMEM;
-		scanner->refs = ref;
-		scanner->cap_refs = cap;
-	}
+	ref = array_grow(scanner->refs, &scanner->cap_refs, scanner->n_refs + 1,
+			 sizeof(*ref), 16);
+	if (!ref)
+		return -ENOMEM;
+	scanner->refs = ref;
 	ref = &scanner->refs[scanner->n_refs++];
 	ref->inode = inode;
 	ref->fd = fd;

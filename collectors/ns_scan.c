@@ -121,27 +121,10 @@ static const uint64_t ns_initial_inode[NS_TYPE_COUNT] = {
 	[NS_TYPE_NET] = 0xEFFFFFF9u,	[NS_TYPE_MNT] = 0xEFFFFFF8u,
 };
 
-/*
- * Makes array (of *cap elements of size bytes) hold want elements,
- * doubling. Returns the possibly moved array, or NULL with the old one
- * untouched.
- */
+/* The scan's arrays start at 64 elements and double. */
 static void *grow(void *array, size_t *cap, size_t want, size_t size)
 {
-	size_t new_cap = *cap ? *cap : 64;
-	void *p;
-
-	if (want <= *cap)
-		return array;
-	while (new_cap < want) {
-		if (new_cap > SIZE_MAX / 2 / size)
-			return NULL;
-		new_cap *= 2;
-	}
-	p = realloc(array, new_cap * size);
-	if (p)
-		*cap = new_cap;
-	return p;
+	return array_grow(array, cap, want, size, 64);
 }
 
 static int scan_ref_add(struct scan_state *st, enum ns_type type,
