@@ -2,6 +2,8 @@
 /* Collector doubles shared by the runner and server tests. */
 #include "collector_doubles.h"
 
+#include <string.h>
+
 bool double_name_render(const void *data, size_t *cursor, struct outbuf *out)
 {
 	const char *name = data;
@@ -39,3 +41,15 @@ const struct collector alpha = {"alpha", "Alpha.", true, alpha_collect, NULL};
 const struct collector beta = {"beta", "Beta.", true, beta_collect, NULL};
 const struct collector deadline = {"deadline", "Deadline.", true,
 				   deadline_collect, NULL};
+
+bool has_line(const char *text, const char *line)
+{
+	size_t len = strlen(line);
+	const char *hit;
+
+	for (hit = strstr(text, line); hit; hit = strstr(hit + 1, line)) {
+		if ((hit == text || hit[-1] == '\n') && hit[len] == '\n')
+			return true;
+	}
+	return false;
+}

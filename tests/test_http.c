@@ -339,19 +339,6 @@ static void assert_header(const struct response *r, const char *name,
 		fail_msg("%s is \"%s\", not \"%s\"", name, value, want);
 }
 
-/* True when the body has a line exactly equal to line. */
-static bool has_line(const char *text, const char *line)
-{
-	size_t len = strlen(line);
-	const char *hit;
-
-	for (hit = strstr(text, line); hit; hit = strstr(hit + 1, line)) {
-		if ((hit == text || hit[-1] == '\n') && hit[len] == '\n')
-			return true;
-	}
-	return false;
-}
-
 /* --- tests ------------------------------------------------------------ */
 
 static void metrics_path_serves_the_text_page(void **state)

@@ -289,18 +289,6 @@ static size_t count_occurrences(const char *text, const char *needle)
 	return n;
 }
 
-static bool has_line(const char *text, const char *line)
-{
-	size_t len = strlen(line);
-	const char *hit;
-
-	for (hit = strstr(text, line); hit; hit = strstr(hit + 1, line)) {
-		if ((hit == text || hit[-1] == '\n') && hit[len] == '\n')
-			return true;
-	}
-	return false;
-}
-
 /*
  * Checks the page is well formed: every sample belongs to the family
  * declared just before it (HELP then TYPE), no family is declared twice,
